@@ -1,0 +1,93 @@
+package io.tiercache;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tiercache.classes.CacheClasses;
+import io.tiercache.internal.DefaultTieredCache;
+import io.tiercache.spi.RemoteTier;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Builds a {@link TieredCache}. Only the loader is required; without a remote tier the cache is L1
+ * only.
+ */
+public final class TieredCacheBuilder<V> {
+  private final ValueCodec<V> codec;
+  private CacheClasses classes;
+  private CacheLoader<V> loader;
+  private RemoteTier remoteTier;
+  private L2Options l2Options = L2Options.DEFAULT;
+  private Clock clock = Clock.systemUTC();
+  private Executor executor = ForkJoinPool.commonPool();
+  private MeterRegistry meterRegistry;
+
+  TieredCacheBuilder(ValueCodec<V> codec) {
+    this.codec = Objects.requireNonNull(codec, "codec");
+  }
+
+  /** The cache classes; {@link CacheClasses#defaults()} when not set. */
+  public TieredCacheBuilder<V> classes(CacheClasses classes) {
+    this.classes = Objects.requireNonNull(classes, "classes");
+    return this;
+  }
+
+  /** Reads the source of truth. Required. */
+  public TieredCacheBuilder<V> loader(CacheLoader<V> loader) {
+    this.loader = Objects.requireNonNull(loader, "loader");
+    return this;
+  }
+
+  /** The shared L2; the cache closes it when it is closed. */
+  public TieredCacheBuilder<V> remoteTier(RemoteTier remoteTier) {
+    this.remoteTier = Objects.requireNonNull(remoteTier, "remoteTier");
+    return this;
+  }
+
+  /** Timeouts and circuit breaker of L2 calls; {@link L2Options#DEFAULT} when not set. */
+  public TieredCacheBuilder<V> l2Options(L2Options l2Options) {
+    this.l2Options = Objects.requireNonNull(l2Options, "l2Options");
+    return this;
+  }
+
+  /**
+   * The clock of every deadline, L1's ticker included; the system UTC clock when not set. Tests
+   * pass a manual clock to move time.
+   */
+  public TieredCacheBuilder<V> clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** Runs Caffeine's maintenance and background work; the common pool when not set. */
+  public TieredCacheBuilder<V> executor(Executor executor) {
+    this.executor = Objects.requireNonNull(executor, "executor");
+    return this;
+  }
+
+  /** Where meters are registered; a private {@code SimpleMeterRegistry} when not set. */
+  public TieredCacheBuilder<V> meterRegistry(MeterRegistry meterRegistry) {
+    this.meterRegistry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+    return this;
+  }
+
+  /**
+   * Builds the cache.
+   *
+   * @throws NullPointerException when no loader was set
+   */
+  public TieredCache<V> build() {
+    Objects.requireNonNull(loader, "a loader is required");
+    return new DefaultTieredCache<>(
+        codec,
+        classes != null ? classes : CacheClasses.defaults(),
+        loader,
+        remoteTier,
+        l2Options,
+        clock,
+        executor,
+        meterRegistry != null ? meterRegistry : new SimpleMeterRegistry());
+  }
+}

@@ -1,0 +1,128 @@
+package io.tiercache.internal;
+
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.tiercache.classes.CacheClass;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The cache's meters, per class, tier and (for L2) shard. Meters are looked up once and kept, so a
+ * read costs a few adder increments, not a registry lookup.
+ *
+ * <p>Names: {@code tiercache.gets{class,tier,result[,shard]}}, {@code
+ * tiercache.loads{class,outcome}}, {@code tiercache.load.latency{class}}, {@code
+ * tiercache.loads.coalesced{class}}, {@code tiercache.l1.evictions{class,cause}}, {@code
+ * tiercache.l2.errors{kind,shard}} and the gauges {@code tiercache.l1.size}, {@code
+ * tiercache.l1.weight}, {@code tiercache.l2.breaker.state}.
+ */
+public final class CacheMetrics {
+  private final MeterRegistry registry;
+  private final ConcurrentHashMap<String, ClassMeters> byClass = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Counter> l2Errors = new ConcurrentHashMap<>();
+
+  public CacheMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  ClassMeters of(CacheClass c) {
+    return byClass.computeIfAbsent(c.name(), ClassMeters::new);
+  }
+
+  void l2Error(String kind, String shard) {
+    l2Errors
+        .computeIfAbsent(
+            kind + '/' + shard,
+            k ->
+                Counter.builder("tiercache.l2.errors")
+                    .description(
+                        "L2 operations that failed, timed out or were refused by the breaker")
+                    .tag("kind", kind)
+                    .tag("shard", shard)
+                    .register(registry))
+        .increment();
+  }
+
+  /** The meters of one class. */
+  final class ClassMeters {
+    private final String className;
+    final Counter l1Hits;
+    final Counter l1Misses;
+    final Counter loadsSuccess;
+    final Counter loadsAbsent;
+    final Counter loadsFailed;
+    final Counter coalesced;
+    final Timer loadLatency;
+    private final ConcurrentHashMap<String, Counter> l2ByShard = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<RemovalCause, Counter> evictions = new ConcurrentHashMap<>();
+
+    private ClassMeters(String className) {
+      this.className = className;
+      l1Hits = gets("l1", "hit");
+      l1Misses = gets("l1", "miss");
+      loadsSuccess = loads("success");
+      loadsAbsent = loads("absent");
+      loadsFailed = loads("failure");
+      coalesced =
+          Counter.builder("tiercache.loads.coalesced")
+              .description("callers who waited for another caller's load instead of loading")
+              .tag("class", className)
+              .register(registry);
+      loadLatency =
+          Timer.builder("tiercache.load.latency")
+              .description("time the source took per load call")
+              .tag("class", className)
+              .publishPercentiles(0.5, 0.9, 0.99, 0.999)
+              .register(registry);
+    }
+
+    void l2(boolean hit, String shard) {
+      l2ByShard
+          .computeIfAbsent(
+              (hit ? "hit/" : "miss/") + shard,
+              k ->
+                  Counter.builder("tiercache.gets")
+                      .tag("class", className)
+                      .tag("tier", "l2")
+                      .tag("result", hit ? "hit" : "miss")
+                      .tag("shard", shard)
+                      .register(registry))
+          .increment();
+    }
+
+    void eviction(RemovalCause cause) {
+      evictions
+          .computeIfAbsent(
+              cause,
+              c ->
+                  Counter.builder("tiercache.l1.evictions")
+                      .tag("class", className)
+                      .tag("cause", c.name().toLowerCase(Locale.ROOT))
+                      .register(registry))
+          .increment();
+    }
+
+    private Counter gets(String tier, String result) {
+      return Counter.builder("tiercache.gets")
+          .description("reads per tier and result")
+          .tag("class", className)
+          .tag("tier", tier)
+          .tag("result", result)
+          .register(registry);
+    }
+
+    private Counter loads(String outcome) {
+      return Counter.builder("tiercache.loads")
+          .description("keys loaded from the source")
+          .tag("class", className)
+          .tag("outcome", outcome)
+          .register(registry);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package io.tiercache.internal;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.micrometer.core.instrument.Gauge;
+import io.tiercache.classes.CacheClass;
+import io.tiercache.classes.CacheClasses;
+import io.tiercache.spi.Entry;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * The node-local tier: one Caffeine cache per class, bounded by entries or bytes (Window TinyLFU),
+ * each entry expiring at the stale deadline it carries. Deadlines are never computed here, only
+ * inherited from the entry (DESIGN invariant 2): an entry copied from L2 expires in L1 at the same
+ * instant it expires in L2.
+ */
+final class L1Tier<V> {
+  /** What L1 keeps: the envelope, and the decoded value so that a hit decodes nothing. */
+  record Cached<V>(Entry entry, V value) {}
+
+  private static final int ENTRY_OVERHEAD_BYTES = 96;
+
+  private final Clock clock;
+  private final Map<String, Cache<String, Cached<V>>> byClass = new HashMap<>();
+
+  L1Tier(CacheClasses classes, Clock clock, Executor executor, CacheMetrics metrics) {
+    this.clock = clock;
+    for (CacheClass c : classes.all()) {
+      if (c.usesL1()) {
+        byClass.put(c.name(), build(c, executor, metrics));
+      }
+    }
+  }
+
+  private Cache<String, Cached<V>> build(CacheClass c, Executor executor, CacheMetrics metrics) {
+    CacheMetrics.ClassMeters meters = metrics.of(c);
+    Caffeine<Object, Object> b =
+        Caffeine.newBuilder()
+            .executor(executor)
+            // The ticker follows the injected clock, so expiry in tests moves with a manual clock
+            // and L1 deadlines are the same wall-clock instants as the entry's.
+            .ticker(() -> clock.millis() * 1_000_000L)
+            .evictionListener((k, v, cause) -> meters.eviction(cause));
+    if (c.l1MaxBytes().bytes() > 0) {
+      b.maximumWeight(c.l1MaxBytes().bytes())
+          .weigher(
+              (String k, Cached<V> v) ->
+                  (int)
+                      Math.min(
+                          Integer.MAX_VALUE,
+                          (long) v.entry().value().length
+                              + 2L * k.length()
+                              + ENTRY_OVERHEAD_BYTES));
+    } else {
+      b.maximumSize(c.l1MaxEntries());
+    }
+    Cache<String, Cached<V>> cache =
+        b.expireAfter(
+                new Expiry<String, Cached<V>>() {
+                  @Override
+                  public long expireAfterCreate(String key, Cached<V> v, long now) {
+                    return untilStale(v);
+                  }
+
+                  @Override
+                  public long expireAfterUpdate(String key, Cached<V> v, long now, long current) {
+                    return untilStale(v);
+                  }
+
+                  @Override
+                  public long expireAfterRead(String key, Cached<V> v, long now, long current) {
+                    return current;
+                  }
+                })
+            .build();
+    Gauge.builder("tiercache.l1.size", cache, Cache::estimatedSize)
+        .tag("class", c.name())
+        .description("entries in L1")
+        .register(metrics.registry());
+    Gauge.builder(
+            "tiercache.l1.weight",
+            cache,
+            x ->
+                x.policy()
+                    .eviction()
+                    .map(e -> e.weightedSize().orElse(0L))
+                    .orElse(0L)
+                    .doubleValue())
+        .tag("class", c.name())
+        .description("bytes held in L1 by a byte-bounded class")
+        .register(metrics.registry());
+    return cache;
+  }
+
+  private long untilStale(Cached<V> v) {
+    return Math.max(0, v.entry().staleUntilMs() - clock.millis()) * 1_000_000L;
+  }
+
+  /** The cached entry of {@code key}, or {@code null}. */
+  Cached<V> get(CacheClass c, String key) {
+    Cache<String, Cached<V>> cache = byClass.get(c.name());
+    return cache == null ? null : cache.getIfPresent(key);
+  }
+
+  void put(CacheClass c, String key, Entry entry, V value) {
+    Cache<String, Cached<V>> cache = byClass.get(c.name());
+    if (cache != null) {
+      cache.put(key, new Cached<>(entry, value));
+    }
+  }
+
+  void invalidate(CacheClass c, String key) {
+    Cache<String, Cached<V>> cache = byClass.get(c.name());
+    if (cache != null) {
+      cache.invalidate(key);
+    }
+  }
+
+  /** Runs pending maintenance (evictions) now; for tests and stats. */
+  void cleanUp() {
+    byClass.values().forEach(Cache::cleanUp);
+  }
+
+  long estimatedSize(CacheClass c) {
+    Cache<String, Cached<V>> cache = byClass.get(c.name());
+    return cache == null ? 0 : cache.estimatedSize();
+  }
+}

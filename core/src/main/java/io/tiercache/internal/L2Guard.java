@@ -1,0 +1,162 @@
+package io.tiercache.internal;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.tiercache.L2Options;
+import io.tiercache.spi.Entry;
+import io.tiercache.spi.RemoteTier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls to L2 under a per-operation timeout and a circuit breaker (DESIGN invariant 6, read half).
+ * Nothing here throws: a failed, slow or refused call is counted and reported as "no answer", and
+ * the read goes on to the source. When enough calls fail the breaker opens and L2 is not called at
+ * all; after {@link L2Options#breakerOpenFor()} it lets a few probes through and closes when they
+ * succeed.
+ */
+final class L2Guard {
+  private static final Logger log = LoggerFactory.getLogger(L2Guard.class);
+
+  /** The answer of a call that failed or was not made. */
+  static final Object NO_ANSWER = new Object();
+
+  private final RemoteTier remote;
+  private final long timeoutNanos;
+  private final CircuitBreaker breaker;
+  private final CacheMetrics metrics;
+
+  L2Guard(RemoteTier remote, L2Options options, CacheMetrics metrics) {
+    this.remote = remote;
+    this.timeoutNanos = options.timeout().toNanos();
+    this.metrics = metrics;
+    this.breaker =
+        CircuitBreaker.of(
+            "tiercache-l2",
+            CircuitBreakerConfig.custom()
+                .failureRateThreshold(options.breakerFailureRate())
+                .slidingWindowSize(options.breakerWindow())
+                .minimumNumberOfCalls(Math.min(5, options.breakerWindow()))
+                .waitDurationInOpenState(options.breakerOpenFor())
+                .permittedNumberOfCallsInHalfOpenState(2)
+                .build());
+    breaker
+        .getEventPublisher()
+        .onStateTransition(e -> log.warn("L2 circuit breaker: {}", e.getStateTransition()));
+    Gauge.builder("tiercache.l2.breaker.state", breaker, b -> stateCode(b.getState()))
+        .description("0 closed, 1 open, 2 half-open, -1 no L2 configured")
+        .register(metrics.registry());
+  }
+
+  private double stateCode(CircuitBreaker.State s) {
+    if (remote == null) {
+      return -1;
+    }
+    return switch (s) {
+      case CLOSED -> 0;
+      case OPEN, FORCED_OPEN -> 1;
+      case HALF_OPEN -> 2;
+      default -> 0;
+    };
+  }
+
+  boolean configured() {
+    return remote != null;
+  }
+
+  CircuitBreaker.State breakerState() {
+    return breaker.getState();
+  }
+
+  String shardOf(String key) {
+    return remote == null ? "none" : remote.shardOf(key);
+  }
+
+  /** The entry of {@code key}, {@code null} when absent, or {@link #NO_ANSWER}. */
+  Object get(String key) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(() -> remote.get(key).toCompletableFuture(), key);
+  }
+
+  /** The entries found, or {@link #NO_ANSWER}. */
+  Object getAll(Collection<String> keys) {
+    if (remote == null || keys.isEmpty()) {
+      return keys.isEmpty() ? Map.of() : NO_ANSWER;
+    }
+    return call(() -> remote.getAll(keys).toCompletableFuture(), keys.iterator().next());
+  }
+
+  /** Stores entries, each with the TTL up to its stale deadline; waits at most the timeout. */
+  void putAll(Map<String, Entry> entries, long nowMs) {
+    if (remote == null || entries.isEmpty()) {
+      return;
+    }
+    call(
+        () -> {
+          List<CompletableFuture<Void>> puts = new ArrayList<>(entries.size());
+          entries.forEach(
+              (key, e) ->
+                  puts.add(
+                      remote
+                          .put(key, e, Duration.ofMillis(Math.max(1, e.staleUntilMs() - nowMs)))
+                          .toCompletableFuture()));
+          return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new));
+        },
+        entries.keySet().iterator().next());
+  }
+
+  /** Removes keys; {@code false} when L2 could not be reached. */
+  boolean delete(Collection<String> keys) {
+    if (remote == null || keys.isEmpty()) {
+      return remote != null;
+    }
+    return call(() -> remote.delete(keys).toCompletableFuture(), keys.iterator().next())
+        != NO_ANSWER;
+  }
+
+  private Object call(java.util.function.Supplier<CompletableFuture<?>> op, String sampleKey) {
+    if (!breaker.tryAcquirePermission()) {
+      metrics.l2Error("rejected", shardOf(sampleKey));
+      return NO_ANSWER;
+    }
+    long start = System.nanoTime();
+    CompletableFuture<?> f = null;
+    try {
+      f = op.get();
+      Object result = f.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      breaker.onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      return result;
+    } catch (TimeoutException e) {
+      f.cancel(false);
+      breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
+      metrics.l2Error("timeout", shardOf(sampleKey));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      breaker.releasePermission();
+    } catch (ExecutionException | RuntimeException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, cause);
+      metrics.l2Error("error", shardOf(sampleKey));
+      log.debug("L2 call failed", cause);
+    }
+    return NO_ANSWER;
+  }
+
+  void close() {
+    if (remote != null) {
+      remote.close();
+    }
+  }
+}
