@@ -1,0 +1,231 @@
+package io.tiercache.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tiercache.L2Options;
+import io.tiercache.LoadFailedException;
+import io.tiercache.Lookup;
+import io.tiercache.Tier;
+import io.tiercache.TieredCache;
+import io.tiercache.ValueCodec;
+import io.tiercache.classes.CacheClass;
+import io.tiercache.classes.CacheClasses;
+import io.tiercache.classes.DataSize;
+import io.tiercache.classes.EvictionPolicy;
+import io.tiercache.classes.ExpiryMode;
+import io.tiercache.spi.Entry;
+import io.tiercache.testing.CountingLoader;
+import io.tiercache.testing.InMemoryRemoteTier;
+import io.tiercache.testing.ManualClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The read path's logic over an in-memory L2; the real L2 is tested in tiercache-redis. */
+class DefaultTieredCacheTest {
+  private final ManualClock clock = ManualClock.startingAt2030();
+  private final CountingLoader source = new CountingLoader();
+  private final InMemoryRemoteTier l2 = new InMemoryRemoteTier();
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final CacheClasses classes =
+      CacheClasses.of(
+          List.of(
+              CacheClass.builder("plain", "*")
+                  .ttl(Duration.ofSeconds(60))
+                  .ttlJitter(0)
+                  .stalenessEpsilon(Duration.ZERO)
+                  .build(),
+              CacheClass.builder("session", "session:*")
+                  .ttl(Duration.ofSeconds(100))
+                  .ttlJitter(0)
+                  .expiryMode(ExpiryMode.SLIDING)
+                  .build(),
+              CacheClass.builder("blob", "blob:*")
+                  .ttl(Duration.ofHours(1))
+                  .l1MaxBytes(DataSize.ofBytes(10_000))
+                  .build(),
+              CacheClass.builder("remote", "remote:*")
+                  .evictionPolicy(EvictionPolicy.L2_ONLY)
+                  .l1MaxEntries(0)
+                  .build()));
+  private TieredCache<String> cache = newNode(l2);
+
+  private TieredCache<String> newNode(InMemoryRemoteTier remote) {
+    return TieredCache.builder(ValueCodec.utf8())
+        .classes(classes)
+        .loader(source)
+        .remoteTier(remote)
+        .clock(clock)
+        .executor(Runnable::run)
+        .meterRegistry(registry)
+        .l2Options(L2Options.DEFAULT.withTimeout(Duration.ofMillis(200)))
+        .build();
+  }
+
+  @AfterEach
+  void close() {
+    cache.close();
+  }
+
+  @Test
+  void reads_goL1ThenL2ThenSource() {
+    source.put("k", "v1", 1);
+    assertThat(cache.lookup("k").tier()).isEqualTo(Tier.SOURCE);
+    assertThat(cache.lookup("k").tier()).isEqualTo(Tier.L1);
+    TieredCache<String> other = newNode(l2);
+    assertThat(other.lookup("k").tier()).isEqualTo(Tier.L2);
+    assertThat(other.lookup("k").tier()).isEqualTo(Tier.L1);
+    assertThat(source.loads()).isEqualTo(1);
+    assertThat(
+            registry.get("tiercache.gets").tag("tier", "l1").tag("result", "hit").counter().count())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void entryCopiedFromL2_keepsItsDeadline_andExpiresInL1AtTheSameInstant() {
+    source.put("k", "v1", 1);
+    Instant loadedAt = clock.instant();
+    cache.get("k");
+    clock.advance(Duration.ofSeconds(59));
+    TieredCache<String> late = newNode(l2);
+    Lookup<String> copied = late.lookup("k");
+    assertThat(copied.tier()).isEqualTo(Tier.L2);
+    assertThat(copied.freshUntil()).isEqualTo(loadedAt.plusSeconds(60));
+    assertThat(late.lookup("k").tier()).isEqualTo(Tier.L1);
+
+    clock.advance(Duration.ofSeconds(1));
+    source.put("k", "v2", 2);
+    Lookup<String> after = late.lookup("k");
+    assertThat(after.tier()).isEqualTo(Tier.SOURCE);
+    assertThat(after.value()).isEqualTo("v2");
+  }
+
+  @Test
+  void twoHundredConcurrentCallers_causeOneLoad() throws Exception {
+    source.put("hot", "v", 1);
+    source.delay(200);
+    ExecutorService pool = Executors.newFixedThreadPool(200);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return cache.get("hot");
+                }));
+      }
+      start.countDown();
+      for (Future<String> f : results) {
+        assertThat(f.get()).isEqualTo("v");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(source.loads()).isEqualTo(1);
+  }
+
+  @Test
+  void failingLoader_reachesTheCaller_andIsNotCached() {
+    source.put("k", "v", 1);
+    source.failWith(key -> new IllegalStateException("source down"));
+    assertThatThrownBy(() -> cache.get("k"))
+        .isInstanceOf(LoadFailedException.class)
+        .hasRootCauseMessage("source down");
+    assertThat(l2.peek("k")).isNull();
+    source.failWith(key -> null);
+    assertThat(cache.get("k")).isEqualTo("v");
+    assertThat(source.loads()).isEqualTo(2);
+  }
+
+  @Test
+  void absentValue_isNull_andNotCached() {
+    assertThat(cache.get("nothing")).isNull();
+    assertThat(cache.get("nothing")).isNull();
+    assertThat(source.loads()).isEqualTo(2);
+  }
+
+  @Test
+  void l2Down_readsStillSucceed_andTheBreakerStopsCallingIt() {
+    IntStream.range(0, 50).forEach(i -> source.put("k" + i, "v" + i, 1));
+    l2.setDown(true);
+    for (int i = 0; i < 50; i++) {
+      assertThat(cache.get("k" + i)).isEqualTo("v" + i);
+    }
+    int callsWhileOpen = l2.gets();
+    assertThat(callsWhileOpen).isLessThan(50); // the breaker opened and skipped the rest
+    assertThat(registry.get("tiercache.l2.breaker.state").gauge().value()).isEqualTo(1.0);
+    assertThat(registry.get("tiercache.l2.errors").tag("kind", "rejected").counter().count())
+        .isPositive();
+  }
+
+  @Test
+  void getAll_readsL1ThenOneL2CallThenOneBulkLoad() {
+    IntStream.range(0, 10).forEach(i -> source.put("k" + i, "v" + i, 1));
+    cache.get("k0");
+    TieredCache<String> other = newNode(l2);
+    other.get("k1");
+    int l2CallsBefore = l2.gets();
+    Map<String, String> all = other.getAll(List.of("k0", "k1", "k2", "k3", "missing"));
+    assertThat(all).containsOnlyKeys("k0", "k1", "k2", "k3");
+    assertThat(l2.gets() - l2CallsBefore).isEqualTo(1);
+    assertThat(source.bulkLoads()).isEqualTo(1);
+  }
+
+  @Test
+  void slidingClass_extendsTheDeadlineOnRead_inL1AndL2() {
+    source.put("session:1", "s", 1);
+    Instant t0 = clock.instant();
+    cache.get("session:1");
+    clock.advance(Duration.ofSeconds(90));
+    Lookup<String> read = cache.lookup("session:1");
+    assertThat(read.tier()).isEqualTo(Tier.L1);
+    assertThat(read.freshUntil()).isEqualTo(t0.plusSeconds(190));
+    Entry inL2 = l2.peek("session:1");
+    assertThat(inL2.freshUntilMs()).isEqualTo(t0.plusSeconds(190).toEpochMilli());
+    clock.advance(Duration.ofSeconds(90));
+    assertThat(cache.lookup("session:1").tier()).isEqualTo(Tier.L1);
+    assertThat(source.loads()).isEqualTo(1);
+  }
+
+  @Test
+  void byteBoundedClass_evictsByWeight() {
+    for (int i = 0; i < 50; i++) {
+      cache.put("blob:" + i, "x".repeat(1000), 1);
+    }
+    ((DefaultTieredCache<String>) cache).cleanUpL1();
+    assertThat(registry.get("tiercache.l1.weight").tag("class", "blob").gauge().value())
+        .isLessThanOrEqualTo(10_000);
+    assertThat(registry.get("tiercache.l1.evictions").tag("class", "blob").counter().count())
+        .isPositive();
+  }
+
+  @Test
+  void l2OnlyClass_neverKeepsAnL1Copy() {
+    source.put("remote:1", "r", 1);
+    assertThat(cache.lookup("remote:1").tier()).isEqualTo(Tier.SOURCE);
+    assertThat(cache.lookup("remote:1").tier()).isEqualTo(Tier.L2);
+  }
+
+  @Test
+  void invalidate_removesFromL1AndL2() {
+    source.put("k", "v1", 1);
+    cache.get("k");
+    source.put("k", "v2", 2);
+    cache.invalidate("k");
+    assertThat(l2.peek("k")).isNull();
+    assertThat(cache.get("k")).isEqualTo("v2");
+  }
+}
