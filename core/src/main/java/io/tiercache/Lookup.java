@@ -11,6 +11,8 @@ import java.util.Set;
  * @param key the key read
  * @param value the value, or {@code null} when the source has none
  * @param tier where the value was found; {@link Tier#SOURCE} for an absent value too
+ * @param stale whether the value is past its fresh deadline (served within the class's stale window
+ *     while a refresh runs, or because the source failed or is overloaded)
  * @param version the source's version, 0 when absent
  * @param freshUntil until when the value is fresh
  * @param staleUntil until when it may be served stale
@@ -21,6 +23,7 @@ public record Lookup<V>(
     String key,
     V value,
     Tier tier,
+    boolean stale,
     long version,
     Instant freshUntil,
     Instant staleUntil,

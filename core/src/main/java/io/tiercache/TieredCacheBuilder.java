@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.random.RandomGenerator;
 
 /**
  * Builds a {@link TieredCache}. Only the loader is required; without a remote tier the cache is L1
@@ -20,6 +21,9 @@ public final class TieredCacheBuilder<V> {
   private CacheLoader<V> loader;
   private RemoteTier remoteTier;
   private L2Options l2Options = L2Options.DEFAULT;
+  private LoadOptions loadOptions = LoadOptions.DEFAULT;
+  private RandomGenerator random;
+  private String nodeId;
   private Clock clock = Clock.systemUTC();
   private Executor executor = ForkJoinPool.commonPool();
   private MeterRegistry meterRegistry;
@@ -49,6 +53,29 @@ public final class TieredCacheBuilder<V> {
   /** Timeouts and circuit breaker of L2 calls; {@link L2Options#DEFAULT} when not set. */
   public TieredCacheBuilder<V> l2Options(L2Options l2Options) {
     this.l2Options = Objects.requireNonNull(l2Options, "l2Options");
+    return this;
+  }
+
+  /** Leases, rate-limit waits and background refresh; {@link LoadOptions#DEFAULT} when not set. */
+  public TieredCacheBuilder<V> loadOptions(LoadOptions loadOptions) {
+    this.loadOptions = Objects.requireNonNull(loadOptions, "loadOptions");
+    return this;
+  }
+
+  /**
+   * The randomness of probabilistic early refresh, called from any thread (so it must be
+   * thread-safe); {@code ThreadLocalRandom} when not set. Tests pass a fixed generator.
+   */
+  public TieredCacheBuilder<V> random(RandomGenerator random) {
+    this.random = Objects.requireNonNull(random, "random");
+    return this;
+  }
+
+  /**
+   * This node's name in lease tokens and logs; a random id when not set. Must differ between nodes.
+   */
+  public TieredCacheBuilder<V> nodeId(String nodeId) {
+    this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
     return this;
   }
 
@@ -86,8 +113,11 @@ public final class TieredCacheBuilder<V> {
         loader,
         remoteTier,
         l2Options,
+        loadOptions,
         clock,
         executor,
-        meterRegistry != null ? meterRegistry : new SimpleMeterRegistry());
+        meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
+        random,
+        nodeId);
   }
 }

@@ -90,10 +90,13 @@ public record CacheClass(
     }
     tags = Set.copyOf(Objects.requireNonNull(tags, where + "tags"));
     for (String tag : tags) {
-      if (!TAG.matcher(tag).matches()) {
+      if (!TAG.matcher(tag).matches() || tag.startsWith("tc:")) {
         throw new InvalidConfigException(
             where + "tags",
-            "'" + tag + "' is not a tag: 1 to 128 of A-Z a-z 0-9 : _ - . / @ # + = ,");
+            "'"
+                + tag
+                + "' is not a tag: 1 to 128 of A-Z a-z 0-9 : _ - . / @ # + = ,"
+                + " not starting with the reserved tc:");
       }
     }
     if (!(ttlJitter >= 0 && ttlJitter <= 0.5)) {

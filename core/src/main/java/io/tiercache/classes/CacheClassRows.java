@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -25,8 +26,8 @@ import java.util.regex.Pattern;
  */
 public final class CacheClassRows {
   /** Every column, in table order. */
-  public static final Set<String> COLUMNS =
-      Set.copyOf(
+  public static final List<String> COLUMNS =
+      List.copyOf(
           Arrays.asList(
               "class",
               "key_pattern",
@@ -64,7 +65,9 @@ public final class CacheClassRows {
     }
     String name = text(row, "class", true);
     String where = "class '" + name + "': ";
-    CacheClass.Builder b = CacheClass.builder(name, text(row, "key_pattern", true));
+    String pattern = text(row, "key_pattern", true);
+    GlobPattern.parse(where + "key_pattern", pattern); // to name the class in the error
+    CacheClass.Builder b = CacheClass.builder(name, pattern);
     b.ttl(duration(row, where, "ttl", true));
     Duration d;
     if ((d = duration(row, where, "staleness_epsilon", false)) != null) {
@@ -100,14 +103,23 @@ public final class CacheClassRows {
     }
     Object entries = row.get("l1_max_entries");
     Object bytes = row.get("l1_max_bytes");
-    if (entries != null && number(where, "l1_max_entries", entries) > 0) {
-      b.l1MaxEntries((long) number(where, "l1_max_entries", entries));
+    if (entries != null) {
+      double n = number(where, "l1_max_entries", entries);
+      if (n < 0 || n != Math.floor(n)) {
+        throw new InvalidConfigException(
+            where + "l1_max_entries", "must be a whole number >= 0, was " + entries);
+      }
+      b.l1MaxEntries((long) n);
     }
     if (bytes != null) {
+      if (bytes instanceof Number n && n.doubleValue() < 0) {
+        throw new InvalidConfigException(where + "l1_max_bytes", "must be >= 0, was " + bytes);
+      }
       DataSize size =
           bytes instanceof Number n
               ? new DataSize(n.longValue())
               : DataSize.parse(where + "l1_max_bytes", bytes.toString());
+
       if (size.bytes() > 0) {
         if (entries != null && number(where, "l1_max_entries", entries) > 0) {
           throw new InvalidConfigException(

@@ -58,7 +58,13 @@ public final class CacheMetrics {
     final Counter loadsAbsent;
     final Counter loadsFailed;
     final Counter coalesced;
+    final Counter overloaded;
+    final Counter setsRefused;
+    final Counter leaseWaits;
+    final Timer leaseWaitLatency;
     final Timer loadLatency;
+    private final ConcurrentHashMap<String, Counter> staleServed = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> refreshes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> l2ByShard = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<RemovalCause, Counter> evictions = new ConcurrentHashMap<>();
 
@@ -73,6 +79,27 @@ public final class CacheMetrics {
           Counter.builder("tiercache.loads.coalesced")
               .description("callers who waited for another caller's load instead of loading")
               .tag("class", className)
+              .register(registry);
+      overloaded =
+          Counter.builder("tiercache.loads.overloaded")
+              .description("loads refused because the class's source rate limit was spent")
+              .tag("class", className)
+              .register(registry);
+      setsRefused =
+          Counter.builder("tiercache.sets.refused")
+              .description("loaded values not stored because a write or invalidation came first")
+              .tag("class", className)
+              .register(registry);
+      leaseWaits =
+          Counter.builder("tiercache.lease.waits")
+              .description("callers who waited for another node's load")
+              .tag("class", className)
+              .register(registry);
+      leaseWaitLatency =
+          Timer.builder("tiercache.lease.wait.latency")
+              .description("how long callers waited for another node's load")
+              .tag("class", className)
+              .publishPercentiles(0.5, 0.99)
               .register(registry);
       loadLatency =
           Timer.builder("tiercache.load.latency")
@@ -94,6 +121,22 @@ public final class CacheMetrics {
                       .tag("shard", shard)
                       .register(registry))
           .increment();
+    }
+
+    /** A stale value was served; reason is revalidate, error or overload. */
+    void staleServed(String reason) {
+      tagged(staleServed, "tiercache.stale.served", "reason", reason).increment();
+    }
+
+    /** A background refresh was started; trigger is revalidate, early or ahead. */
+    void refresh(String trigger) {
+      tagged(refreshes, "tiercache.refreshes", "trigger", trigger).increment();
+    }
+
+    private Counter tagged(
+        ConcurrentHashMap<String, Counter> cache, String name, String tag, String value) {
+      return cache.computeIfAbsent(
+          value, v -> Counter.builder(name).tag("class", className).tag(tag, v).register(registry));
     }
 
     void eviction(RemovalCause cause) {

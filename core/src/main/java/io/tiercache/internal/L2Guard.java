@@ -5,10 +5,12 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.tiercache.L2Options;
 import io.tiercache.spi.Entry;
+import io.tiercache.spi.LeasedRead;
 import io.tiercache.spi.RemoteTier;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -115,6 +117,96 @@ final class L2Guard {
           return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new));
         },
         entries.keySet().iterator().next());
+  }
+
+  /** {@link RemoteTier#getOrLease}'s {@code LeasedRead}, or {@link #NO_ANSWER}. */
+  Object getOrLease(String key, String token, Duration leaseTime) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(() -> remote.getOrLease(key, token, leaseTime).toCompletableFuture(), key);
+  }
+
+  /**
+   * {@link RemoteTier#getOrLease} for many keys at once (pipelined): a map of every key's {@code
+   * LeasedRead}, or {@link #NO_ANSWER}.
+   */
+  Object getOrLeaseAll(Collection<String> keys, String token, Duration leaseTime) {
+    if (remote == null || keys.isEmpty()) {
+      return keys.isEmpty() ? Map.of() : NO_ANSWER;
+    }
+    return call(
+        () -> {
+          Map<String, CompletableFuture<LeasedRead>> reads = new LinkedHashMap<>();
+          for (String key : keys) {
+            reads.put(key, remote.getOrLease(key, token, leaseTime).toCompletableFuture());
+          }
+          return CompletableFuture.allOf(reads.values().toArray(CompletableFuture[]::new))
+              .thenApply(
+                  x -> {
+                    Map<String, LeasedRead> out = new LinkedHashMap<>();
+                    reads.forEach((k, f) -> out.put(k, f.join()));
+                    return out;
+                  });
+        },
+        keys.iterator().next());
+  }
+
+  /** Whether the lease was granted; {@code false} also when L2 could not be asked. */
+  boolean tryLease(String key, String token, Duration leaseTime) {
+    if (remote == null) {
+      return false;
+    }
+    return call(() -> remote.tryLease(key, token, leaseTime).toCompletableFuture(), key)
+        == Boolean.TRUE;
+  }
+
+  /**
+   * Stores entries under the lease of {@code token}: a map of which were stored, or {@link
+   * #NO_ANSWER}.
+   */
+  Object putIfLeased(Map<String, Entry> entries, String token, long nowMs) {
+    if (remote == null || entries.isEmpty()) {
+      return entries.isEmpty() ? Map.of() : NO_ANSWER;
+    }
+    return call(
+        () -> {
+          Map<String, CompletableFuture<Boolean>> puts = new LinkedHashMap<>();
+          entries.forEach(
+              (key, e) ->
+                  puts.put(
+                      key,
+                      remote
+                          .putIfLeased(
+                              key,
+                              e,
+                              Duration.ofMillis(Math.max(1, e.staleUntilMs() - nowMs)),
+                              token)
+                          .toCompletableFuture()));
+          return CompletableFuture.allOf(puts.values().toArray(CompletableFuture[]::new))
+              .thenApply(
+                  x -> {
+                    Map<String, Boolean> out = new LinkedHashMap<>();
+                    puts.forEach((k, f) -> out.put(k, f.join()));
+                    return out;
+                  });
+        },
+        entries.keySet().iterator().next());
+  }
+
+  /** Releases the lease if {@code token} holds it; failures are counted and otherwise ignored. */
+  void releaseLease(String key, String token) {
+    if (remote != null && token != null) {
+      call(() -> remote.releaseLease(key, token).toCompletableFuture(), key);
+    }
+  }
+
+  /** Milliseconds until a permit (0: taken), or {@link #NO_ANSWER}. */
+  Object takePermit(String bucket, double perSecond, double burst) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(() -> remote.takePermit(bucket, perSecond, burst).toCompletableFuture(), bucket);
   }
 
   /** Removes keys; {@code false} when L2 could not be reached. */

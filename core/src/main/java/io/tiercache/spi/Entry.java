@@ -44,6 +44,25 @@ public record Entry(
     }
   }
 
+  /**
+   * The reserved tag of a tombstone: an entry recording that the source has no value for the key,
+   * cached like a value so that misses on absent keys are coalesced and rate limited too. Classes
+   * may not use tags starting with {@code tc:}.
+   */
+  public static final String ABSENT_TAG = "tc:absent";
+
+  /** A tombstone for a key the source does not have. */
+  public static Entry absent(
+      long writtenAtMs, long freshUntilMs, long staleUntilMs, int computeMillis) {
+    return new Entry(
+        new byte[0], 0, writtenAtMs, freshUntilMs, staleUntilMs, computeMillis, Set.of(ABSENT_TAG));
+  }
+
+  /** Whether this is a tombstone (see {@link #absent}). */
+  public boolean isAbsent() {
+    return tags.contains(ABSENT_TAG);
+  }
+
   /** Whether the value is fresh at {@code nowMs}. */
   public boolean isFreshAt(long nowMs) {
     return nowMs < freshUntilMs;

@@ -22,11 +22,57 @@ public interface RemoteTier extends AutoCloseable {
    */
   CompletionStage<Map<String, Entry>> getAll(Collection<String> keys);
 
-  /** Stores {@code entry} under {@code key}; the tier drops it after {@code ttl}. */
+  /**
+   * Stores {@code entry} under {@code key} unconditionally (a write); the tier drops it after
+   * {@code ttl}. Voids any lease on the key, so a load that started before this write cannot
+   * install its older value afterwards (DESIGN invariant 3).
+   */
   CompletionStage<Void> put(String key, Entry entry, Duration ttl);
 
-  /** Removes {@code keys}; completes with how many existed. */
+  /**
+   * Removes {@code keys} and voids their leases (DESIGN invariant 3); completes with how many
+   * entries existed.
+   */
   CompletionStage<Long> delete(Collection<String> keys);
+
+  /**
+   * Atomically reads {@code key} and, when nothing is stored and nobody holds the key's lease,
+   * grants the lease to {@code token} for {@code leaseTime}. A lease that is not released by {@link
+   * #putIfLeased} lapses after {@code leaseTime}, so a dead holder is taken over.
+   */
+  CompletionStage<LeasedRead> getOrLease(String key, String token, Duration leaseTime);
+
+  /**
+   * Grants the lease of {@code key} to {@code token} if nobody holds it (used to refresh a stale or
+   * nearly expired entry while it is still served).
+   *
+   * @return whether the lease was granted
+   */
+  CompletionStage<Boolean> tryLease(String key, String token, Duration leaseTime);
+
+  /**
+   * Atomically stores {@code entry} only if {@code token} still holds the lease of {@code key}, and
+   * releases the lease. The lease is gone when the key was written or invalidated since it was
+   * granted, or when it lapsed and another caller took it: the older value is then refused.
+   *
+   * @return whether the entry was stored
+   */
+  CompletionStage<Boolean> putIfLeased(String key, Entry entry, Duration ttl, String token);
+
+  /**
+   * Releases the lease of {@code key} if {@code token} still holds it, so that waiting callers take
+   * it over at once after a failed load instead of when it lapses.
+   */
+  CompletionStage<Void> releaseLease(String key, String token);
+
+  /**
+   * Takes one permit from the fleet-wide token bucket {@code bucket} that refills at {@code
+   * perSecond} up to {@code burst} permits (DESIGN invariant 5). Atomic on the tier, timed by the
+   * tier's own clock so every node shares one.
+   *
+   * @return 0 when a permit was taken, otherwise the milliseconds until one will be available
+   */
+  CompletionStage<Long> takePermit(String bucket, double perSecond, double burst);
 
   /**
    * The shard that holds {@code key}, for per-shard metrics: a stable name such as the master's

@@ -2,6 +2,8 @@ package io.tiercache.testing;
 
 import io.tiercache.spi.Entry;
 import io.tiercache.spi.EntryCodec;
+import io.tiercache.spi.LeaseState;
+import io.tiercache.spi.LeasedRead;
 import io.tiercache.spi.RemoteTier;
 import java.time.Duration;
 import java.util.Collection;
@@ -19,6 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class InMemoryRemoteTier implements RemoteTier {
   private final Map<String, byte[]> data = new ConcurrentHashMap<>();
+  // Lease holders; leases here never lapse by time unless a test calls expireLeases().
+  private final Map<String, String> leases = new ConcurrentHashMap<>();
+  private final Map<String, double[]> buckets = new ConcurrentHashMap<>();
   private final AtomicInteger gets = new AtomicInteger();
   private volatile boolean down;
 
@@ -66,8 +71,93 @@ public final class InMemoryRemoteTier implements RemoteTier {
     if (down) {
       return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
     }
-    data.put(key, EntryCodec.encode(entry));
+    synchronized (this) {
+      data.put(key, EntryCodec.encode(entry));
+      leases.remove(key);
+    }
     return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public synchronized CompletionStage<LeasedRead> getOrLease(
+      String key, String token, Duration leaseTime) {
+    gets.incrementAndGet();
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    Entry e = peek(key);
+    String holder = leases.get(key);
+    if (e != null) {
+      return done(new LeasedRead(e, holder == null ? LeaseState.NONE : LeaseState.HELD_ELSEWHERE));
+    }
+    if (holder != null) {
+      return done(new LeasedRead(null, LeaseState.HELD_ELSEWHERE));
+    }
+    leases.put(key, token);
+    return done(new LeasedRead(null, LeaseState.GRANTED));
+  }
+
+  @Override
+  public synchronized CompletionStage<Boolean> tryLease(
+      String key, String token, Duration leaseTime) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    return done(leases.putIfAbsent(key, token) == null);
+  }
+
+  @Override
+  public synchronized CompletionStage<Boolean> putIfLeased(
+      String key, Entry entry, Duration ttl, String token) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    if (!token.equals(leases.get(key))) {
+      return done(false);
+    }
+    leases.remove(key);
+    data.put(key, EntryCodec.encode(entry));
+    return done(true);
+  }
+
+  @Override
+  public synchronized CompletionStage<Void> releaseLease(String key, String token) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    leases.remove(key, token);
+    return done(null);
+  }
+
+  /** Lapses every lease, as if their time had passed. */
+  public void expireLeases() {
+    leases.clear();
+  }
+
+  /** The holder of the key's lease, or null. */
+  public String leaseHolder(String key) {
+    return leases.get(key);
+  }
+
+  @Override
+  public synchronized CompletionStage<Long> takePermit(
+      String bucket, double perSecond, double burst) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    long now = System.nanoTime();
+    double[] b = buckets.computeIfAbsent(bucket, k -> new double[] {burst, now});
+    b[0] = Math.min(burst, b[0] + (now - b[1]) / 1e9 * perSecond);
+    b[1] = now;
+    if (b[0] >= 1) {
+      b[0] -= 1;
+      return done(0L);
+    }
+    return done((long) Math.ceil((1 - b[0]) * 1000 / perSecond));
+  }
+
+  private static <T> CompletionStage<T> done(T value) {
+    return CompletableFuture.completedFuture(value);
   }
 
   @Override
@@ -75,7 +165,11 @@ public final class InMemoryRemoteTier implements RemoteTier {
     if (down) {
       return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
     }
-    long n = keys.stream().filter(k -> data.remove(k) != null).count();
+    long n;
+    synchronized (this) {
+      n = keys.stream().filter(k -> data.remove(k) != null).count();
+      keys.forEach(leases::remove);
+    }
     return CompletableFuture.completedFuture(n);
   }
 

@@ -1,0 +1,141 @@
+package io.tiercache.internal;
+
+import io.tiercache.LoadOptions;
+import io.tiercache.Loaded;
+import io.tiercache.Tier;
+import io.tiercache.classes.CacheClass;
+import io.tiercache.classes.CacheClasses;
+import io.tiercache.internal.L1Tier.Cached;
+import io.tiercache.spi.Entry;
+import io.tiercache.spi.LeaseState;
+import io.tiercache.spi.LeasedRead;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Many keys' walk below L1, keeping the single-key walk's guarantees at bulk cost: one pipelined L2
+ * read that also takes the leases of absent keys, one source load per class for the keys this call
+ * holds the lease of, and one pipelined lease-checked store. Keys whose lease another caller holds
+ * (or that are present but stale) go through {@link FleetLoader#load} one by one, which serves
+ * stale or waits for the holder.
+ */
+final class BulkLoader<V> {
+  private final CacheClasses classes;
+  private final Clock clock;
+  private final L1Tier<V> l1;
+  private final L2Guard l2;
+  private final SourceGate<V> gate;
+  private final FleetLoader<V> fleet;
+  private final LocalInvalidations invalidations;
+  private final LoadOptions options;
+  private final LeaseTokens tokens;
+
+  BulkLoader(
+      CacheClasses classes,
+      Clock clock,
+      L1Tier<V> l1,
+      L2Guard l2,
+      SourceGate<V> gate,
+      FleetLoader<V> fleet,
+      LocalInvalidations invalidations,
+      LoadOptions options,
+      LeaseTokens tokens) {
+    this.classes = classes;
+    this.clock = clock;
+    this.l1 = l1;
+    this.l2 = l2;
+    this.gate = gate;
+    this.fleet = fleet;
+    this.invalidations = invalidations;
+    this.options = options;
+    this.tokens = tokens;
+  }
+
+  /** Resolves {@code keys}, which this caller owns in the single-flight. */
+  Map<String, Resolved<V>> load(Collection<String> keys) {
+    long begin = invalidations.begin();
+    long now = clock.millis();
+    Map<String, Resolved<V>> found = new HashMap<>();
+    Set<String> rest = new LinkedHashSet<>();
+    for (String key : keys) {
+      CacheClass c = classes.resolve(key);
+      Cached<V> local = c.usesL1() ? l1.get(c, key) : null;
+      if (local != null && local.entry().isFreshAt(now)) {
+        found.put(key, new Resolved<>(local, Tier.L1, false));
+      } else {
+        rest.add(key);
+      }
+    }
+    String token = tokens.next();
+    Object answer = rest.isEmpty() ? Map.of() : l2.getOrLeaseAll(rest, token, options.leaseTime());
+    Set<String> granted = new LinkedHashSet<>();
+    Set<String> others = new LinkedHashSet<>();
+    if (answer == L2Guard.NO_ANSWER) {
+      granted.addAll(rest);
+      token = null;
+    } else {
+      @SuppressWarnings("unchecked")
+      Map<String, LeasedRead> reads = (Map<String, LeasedRead>) answer;
+      for (String key : rest) {
+        LeasedRead read = reads.get(key);
+        Resolved<V> hit = fleet.l2Hit(classes.resolve(key), key, read.entry(), now, begin);
+        if (hit != null) {
+          found.put(key, hit);
+        } else if (read.lease() == LeaseState.GRANTED) {
+          granted.add(key);
+        } else {
+          others.add(key);
+        }
+      }
+    }
+    loadGranted(granted, token, begin, now, found);
+    for (String key : others) {
+      found.put(key, fleet.load(classes.resolve(key), key));
+    }
+    return found;
+  }
+
+  private void loadGranted(
+      Set<String> granted, String token, long begin, long now, Map<String, Resolved<V>> found) {
+    Map<CacheClass, Set<String>> byClass = new LinkedHashMap<>();
+    for (String key : granted) {
+      byClass.computeIfAbsent(classes.resolve(key), c -> new LinkedHashSet<>()).add(key);
+    }
+    Map<String, Cached<V>> loaded = new LinkedHashMap<>();
+    for (Map.Entry<CacheClass, Set<String>> group : byClass.entrySet()) {
+      CacheClass c = group.getKey();
+      long start = System.nanoTime();
+      Map<String, Loaded<V>> values;
+      try {
+        values = gate.loadAll(c, group.getValue());
+      } catch (RuntimeException e) {
+        for (String key : granted) {
+          l2.releaseLease(key, token);
+        }
+        throw e;
+      }
+      long took = System.nanoTime() - start;
+      for (String key : group.getValue()) {
+        loaded.put(key, fleet.toCached(c, key, values.get(key), now, took));
+      }
+    }
+    Map<String, Entry> entries = new LinkedHashMap<>();
+    loaded.forEach((k, v) -> entries.put(k, v.entry()));
+    Object stored = token == null ? L2Guard.NO_ANSWER : l2.putIfLeased(entries, token, now);
+    for (Map.Entry<String, Cached<V>> e : loaded.entrySet()) {
+      String key = e.getKey();
+      CacheClass c = classes.resolve(key);
+      boolean ok =
+          stored == L2Guard.NO_ANSWER || Boolean.TRUE.equals(((Map<?, ?>) stored).get(key));
+      if (ok) {
+        fleet.install(c, key, e.getValue(), begin);
+      }
+      found.put(key, new Resolved<>(e.getValue(), Tier.SOURCE, false));
+    }
+  }
+}
