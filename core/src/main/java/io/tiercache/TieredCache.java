@@ -50,8 +50,19 @@ public interface TieredCache<V> extends AutoCloseable {
    */
   void put(String key, V value, long version);
 
-  /** Removes {@code key} from L1 and L2; the next read loads it again. */
+  /** Removes {@code key} from every tier and node; the next read loads it again. */
   void invalidate(String key);
+
+  /**
+   * Invalidates a key, key list, prefix, tag, class or everything, on every tier and node. Keys are
+   * deleted; wider scopes cost O(1) whatever the number of keys: they become a rule, numbered by
+   * the bus, that voids every older entry it matches when it is read (DESIGN invariant 8).
+   *
+   * @return the invalidation with its fleet-wide sequence number
+   * @throws InvalidConfigException when a class scope names no class
+   * @throws TierCacheException when the invalidation bus cannot be reached
+   */
+  Invalidation invalidate(InvalidationRequest request);
 
   /** The cache class of {@code key}. */
   CacheClass classOf(String key);

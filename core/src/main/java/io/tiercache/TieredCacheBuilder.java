@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.internal.DefaultTieredCache;
+import io.tiercache.internal.InProcessInvalidationBus;
+import io.tiercache.spi.InvalidationBus;
 import io.tiercache.spi.RemoteTier;
 import java.time.Clock;
 import java.util.Objects;
@@ -24,6 +26,7 @@ public final class TieredCacheBuilder<V> {
   private LoadOptions loadOptions = LoadOptions.DEFAULT;
   private RandomGenerator random;
   private String nodeId;
+  private InvalidationBus invalidationBus;
   private Clock clock = Clock.systemUTC();
   private Executor executor = ForkJoinPool.commonPool();
   private MeterRegistry meterRegistry;
@@ -68,6 +71,15 @@ public final class TieredCacheBuilder<V> {
    */
   public TieredCacheBuilder<V> random(RandomGenerator random) {
     this.random = Objects.requireNonNull(random, "random");
+    return this;
+  }
+
+  /**
+   * Carries invalidations to the other nodes; an in-process bus (this cache alone) when not set.
+   * Caches that share L2 must share a bus, or they keep serving what others invalidated from L1.
+   */
+  public TieredCacheBuilder<V> invalidationBus(InvalidationBus invalidationBus) {
+    this.invalidationBus = Objects.requireNonNull(invalidationBus, "invalidationBus");
     return this;
   }
 
@@ -118,6 +130,7 @@ public final class TieredCacheBuilder<V> {
         executor,
         meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
         random,
-        nodeId);
+        nodeId,
+        invalidationBus != null ? invalidationBus : new InProcessInvalidationBus());
   }
 }

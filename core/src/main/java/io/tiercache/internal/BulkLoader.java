@@ -59,12 +59,13 @@ final class BulkLoader<V> {
   /** Resolves {@code keys}, which this caller owns in the single-flight. */
   Map<String, Resolved<V>> load(Collection<String> keys) {
     long begin = invalidations.begin();
+    long gen = fleet.generation(); // before the source is read: later rules void these values
     long now = clock.millis();
     Map<String, Resolved<V>> found = new HashMap<>();
     Set<String> rest = new LinkedHashSet<>();
     for (String key : keys) {
       CacheClass c = classes.resolve(key);
-      Cached<V> local = c.usesL1() ? l1.get(c, key) : null;
+      Cached<V> local = fleet.fromL1(c, key);
       if (local != null && local.entry().isFreshAt(now)) {
         found.put(key, new Resolved<>(local, Tier.L1, false));
       } else {
@@ -93,7 +94,7 @@ final class BulkLoader<V> {
         }
       }
     }
-    loadGranted(granted, token, begin, now, found);
+    loadGranted(granted, token, begin, now, gen, found);
     for (String key : others) {
       found.put(key, fleet.load(classes.resolve(key), key));
     }
@@ -101,7 +102,12 @@ final class BulkLoader<V> {
   }
 
   private void loadGranted(
-      Set<String> granted, String token, long begin, long now, Map<String, Resolved<V>> found) {
+      Set<String> granted,
+      String token,
+      long begin,
+      long now,
+      long gen,
+      Map<String, Resolved<V>> found) {
     Map<CacheClass, Set<String>> byClass = new LinkedHashMap<>();
     for (String key : granted) {
       byClass.computeIfAbsent(classes.resolve(key), c -> new LinkedHashSet<>()).add(key);
@@ -121,7 +127,7 @@ final class BulkLoader<V> {
       }
       long took = System.nanoTime() - start;
       for (String key : group.getValue()) {
-        loaded.put(key, fleet.toCached(c, key, values.get(key), now, took));
+        loaded.put(key, fleet.toCached(c, key, values.get(key), now, took, gen));
       }
     }
     Map<String, Entry> entries = new LinkedHashMap<>();

@@ -23,19 +23,20 @@ final class Deadlines {
       long version,
       Set<String> tags,
       long now,
-      long tookNanos) {
+      long tookNanos,
+      long generation) {
     long fresh = now + TtlJitter.ttlMillis(c, key);
     long stale = fresh + c.staleWindow().toMillis();
     int computeMillis = (int) Math.min(Integer.MAX_VALUE, tookNanos / 1_000_000);
     if (value == null) {
-      return Entry.absent(now, fresh, stale, computeMillis);
+      return Entry.absent(now, fresh, stale, computeMillis, generation);
     }
     Set<String> all = c.tags();
     if (!tags.isEmpty()) {
       all = new LinkedHashSet<>(c.tags());
       all.addAll(tags);
     }
-    return new Entry(value, version, now, fresh, stale, computeMillis, all);
+    return new Entry(value, version, now, fresh, stale, computeMillis, all, generation);
   }
 
   /**

@@ -2,6 +2,10 @@ package io.tiercache.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.CacheLoader;
+import io.tiercache.InvalidConfigException;
+import io.tiercache.Invalidation;
+import io.tiercache.InvalidationRequest;
+import io.tiercache.InvalidationScope;
 import io.tiercache.L2Options;
 import io.tiercache.LoadOptions;
 import io.tiercache.Loaded;
@@ -13,6 +17,7 @@ import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.internal.L1Tier.Cached;
 import io.tiercache.spi.Entry;
+import io.tiercache.spi.InvalidationBus;
 import io.tiercache.spi.RemoteTier;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +49,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final LoadOptions options;
   private final RandomGenerator random;
   private final SingleFlight<Resolved<V>> flights = new SingleFlight<>();
+  private final Invalidator invalidator;
 
   /** Wiring; use {@link TieredCache#builder}. */
   public DefaultTieredCache(
@@ -57,7 +63,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       Executor executor,
       MeterRegistry registry,
       RandomGenerator random,
-      String nodeId) {
+      String nodeId,
+      InvalidationBus bus) {
     this.classes = classes;
     this.clock = clock;
     this.options = options;
@@ -68,10 +75,13 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.invalidations = new LocalInvalidations(100_000, Duration.ofMinutes(10));
     this.refresher = new BackgroundRefresher(options.refreshThreads(), options.refreshQueue());
     LeaseTokens tokens = new LeaseTokens(nodeId);
+    InvalidationRules rules = new InvalidationRules();
     SourceGate<V> gate = new SourceGate<>(loader, l2, metrics, options);
     this.fleet =
         new FleetLoader<>(
-            codec, clock, l1, l2, gate, invalidations, metrics, options, tokens, refresher);
+            codec, clock, l1, l2, gate, invalidations, metrics, options, tokens, refresher, rules);
+    this.invalidator =
+        new Invalidator(classes, l1, l2, invalidations, rules, bus, tokens.node(), clock);
     this.bulk =
         new BulkLoader<>(classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
   }
@@ -140,7 +150,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     Objects.requireNonNull(value, "value");
     CacheClass c = classes.resolve(key);
     long now = clock.millis();
-    Cached<V> cached = fleet.toCached(c, key, Loaded.of(value, version), now, 0);
+    Cached<V> cached =
+        fleet.toCached(c, key, Loaded.of(value, version), now, 0, fleet.generation());
     // Recorded first, so a load of this key in flight on this node does not install its older
     // value.
     invalidations.record(key);
@@ -148,12 +159,29 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     if (c.usesL1()) {
       l1.put(c, key, cached.entry(), cached.value());
     }
+    invalidator.announceWrite(key);
   }
 
   @Override
   public void invalidate(String key) {
     requireKey(key);
-    fleet.invalidate(classes.resolve(key), key);
+    invalidator.invalidate(InvalidationRequest.key(key));
+  }
+
+  @Override
+  public Invalidation invalidate(InvalidationRequest request) {
+    Objects.requireNonNull(request, "request");
+    if (request.scope() == InvalidationScope.CLASS
+        && classes.byName(request.values().get(0)).isEmpty()) {
+      throw new InvalidConfigException(
+          "class", "no cache class is named '" + request.values().get(0) + "'");
+    }
+    return invalidator.invalidate(request);
+  }
+
+  /** The highest invalidation sequence this node has applied (its watermark on the bus). */
+  public long invalidationWatermark() {
+    return invalidator.watermark();
   }
 
   @Override
@@ -164,13 +192,14 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   @Override
   public void close() {
+    invalidator.close();
     refresher.close();
     l2.close();
   }
 
   /** The L1 copy of {@code key} when it is fresh at {@code now}; slides and refreshes early. */
   private Cached<V> freshInL1(CacheClass c, String key, long now) {
-    Cached<V> cached = l1.get(c, key);
+    Cached<V> cached = fleet.fromL1(c, key);
     if (cached == null || !cached.entry().isFreshAt(now)) {
       return null;
     }

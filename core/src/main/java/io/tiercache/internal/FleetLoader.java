@@ -12,7 +12,6 @@ import io.tiercache.spi.Entry;
 import io.tiercache.spi.LeaseState;
 import io.tiercache.spi.LeasedRead;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +40,7 @@ final class FleetLoader<V> {
   private final LoadOptions options;
   private final LeaseTokens tokens;
   private final BackgroundRefresher refresher;
+  private final InvalidationRules rules;
 
   FleetLoader(
       ValueCodec<V> codec,
@@ -52,7 +52,8 @@ final class FleetLoader<V> {
       CacheMetrics metrics,
       LoadOptions options,
       LeaseTokens tokens,
-      BackgroundRefresher refresher) {
+      BackgroundRefresher refresher,
+      InvalidationRules rules) {
     this.codec = codec;
     this.clock = clock;
     this.l1 = l1;
@@ -63,6 +64,7 @@ final class FleetLoader<V> {
     this.options = options;
     this.tokens = tokens;
     this.refresher = refresher;
+    this.rules = rules;
   }
 
   /** Resolves {@code key} below L1; run by one caller per key in this process at a time. */
@@ -71,7 +73,7 @@ final class FleetLoader<V> {
     long now = clock.millis();
     // Re-check L1: a caller can miss L1, then lose the CPU while another caller's load fills L1
     // and leaves the single-flight; without this it would load a value L1 already has.
-    Cached<V> local = c.usesL1() ? l1.get(c, key) : null;
+    Cached<V> local = fromL1(c, key);
     if (local != null && local.entry().isFreshAt(now)) {
       return new Resolved<>(local, Tier.L1, false);
     }
@@ -86,7 +88,7 @@ final class FleetLoader<V> {
     if (hit != null) {
       return hit;
     }
-    stale = newer(stale, servable(decode(read.entry()), Tier.L2, now));
+    stale = newer(stale, servable(decode(key, c, read.entry()), Tier.L2, now));
     LeaseState lease = read.lease();
     if (lease == LeaseState.NONE && l2.tryLease(key, token, options.leaseTime())) {
       lease = LeaseState.GRANTED;
@@ -122,6 +124,7 @@ final class FleetLoader<V> {
    */
   Resolved<V> fromSource(CacheClass c, String key, String token, Resolved<V> stale) {
     long begin = invalidations.begin();
+    long gen = rules.generation(); // before the source is read: later rules void this value
     long now = clock.millis();
     long start = System.nanoTime();
     Loaded<V> loaded;
@@ -142,22 +145,66 @@ final class FleetLoader<V> {
       }
       throw e;
     }
-    Cached<V> cached = toCached(c, key, loaded, now, System.nanoTime() - start);
+    Cached<V> cached = toCached(c, key, loaded, now, System.nanoTime() - start, gen);
+
     if (store(c, key, cached.entry(), token, now)) {
       install(c, key, cached, begin);
     }
     return new Resolved<>(cached, Tier.SOURCE, false);
   }
 
-  Cached<V> toCached(CacheClass c, String key, Loaded<V> loaded, long now, long tookNanos) {
+  /** The entry of a value (or tombstone) read at {@code now} under invalidation {@code gen}. */
+  Cached<V> toCached(
+      CacheClass c, String key, Loaded<V> loaded, long now, long tookNanos, long gen) {
     if (loaded == null) {
       return new Cached<>(
-          Deadlines.newEntry(c, key, null, 0, java.util.Set.of(), now, tookNanos), null);
+          Deadlines.newEntry(c, key, null, 0, java.util.Set.of(), now, tookNanos, gen), null);
     }
     Entry e =
         Deadlines.newEntry(
-            c, key, codec.encode(loaded.value()), loaded.version(), loaded.tags(), now, tookNanos);
+            c,
+            key,
+            codec.encode(loaded.value()),
+            loaded.version(),
+            loaded.tags(),
+            now,
+            tookNanos,
+            gen);
     return new Cached<>(e, loaded.value());
+  }
+
+  /** The generation new loads are stamped with. */
+  long generation() {
+    return rules.generation();
+  }
+
+  /**
+   * The L1 copy of {@code key}, unless a newer invalidation rule voids it (then it is dropped). A
+   * copy found valid but older than the current generation is re-stamped, so the next check is one
+   * comparison and a sliding entry cannot outlive a rule it predates.
+   */
+  Cached<V> fromL1(CacheClass c, String key) {
+    Cached<V> cached = c.usesL1() ? l1.get(c, key) : null;
+    if (cached == null) {
+      return null;
+    }
+    long gen = rules.generation();
+    Entry e = cached.entry();
+    if (e.generation() >= gen) {
+      return cached;
+    }
+    if (rules.invalidates(key, c, e)) {
+      l1.invalidate(c, key);
+      return null;
+    }
+    Cached<V> stamped = new Cached<>(e.withGeneration(gen), cached.value());
+    l1.put(c, key, stamped.entry(), stamped.value());
+    return stamped;
+  }
+
+  /** Whether an entry read from L2 is still valid under the invalidation rules. */
+  boolean valid(String key, CacheClass c, Entry e) {
+    return e != null && !rules.invalidates(key, c, e);
   }
 
   /** Stores under the lease; whether the entry may also go to L1. */
@@ -192,7 +239,7 @@ final class FleetLoader<V> {
 
   /** An L2 entry fresh at {@code now}, copied to L1 with its deadlines; {@code null} otherwise. */
   Resolved<V> l2Hit(CacheClass c, String key, Entry e, long now, long begin) {
-    boolean hit = e != null && e.isFreshAt(now);
+    boolean hit = valid(key, c, e) && e.isFreshAt(now);
     metrics.of(c).l2(hit, l2.shardOf(key));
     if (!hit) {
       return null;
@@ -233,7 +280,7 @@ final class FleetLoader<V> {
           lease = LeaseState.GRANTED;
         }
         if (lease == LeaseState.GRANTED) {
-          return fromSource(c, key, token, servable(decode(read.entry()), Tier.L2, now));
+          return fromSource(c, key, token, servable(decode(key, c, read.entry()), Tier.L2, now));
         }
         if (System.nanoTime() > deadline) {
           throw new LoadFailedException(
@@ -260,15 +307,9 @@ final class FleetLoader<V> {
     fromSource(c, key, token, null);
   }
 
-  /** Removes a key from L1 and L2 after recording it (also voids its lease). */
-  void invalidate(CacheClass c, String key) {
-    invalidations.record(key);
-    l1.invalidate(c, key);
-    l2.delete(List.of(key));
-  }
-
-  Cached<V> decode(Entry e) {
-    if (e == null) {
+  /** The L2 entry decoded, or {@code null} when absent or voided by an invalidation rule. */
+  Cached<V> decode(String key, CacheClass c, Entry e) {
+    if (!valid(key, c, e)) {
       return null;
     }
     return new Cached<>(e, e.isAbsent() ? null : codec.decode(e.value()));

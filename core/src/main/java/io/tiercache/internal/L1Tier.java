@@ -120,6 +120,11 @@ final class L1Tier<V> {
     }
   }
 
+  /** Drops every entry of every class. */
+  void invalidateAll() {
+    byClass.values().forEach(Cache::invalidateAll);
+  }
+
   /** Runs pending maintenance (evictions) now; for tests and stats. */
   void cleanUp() {
     byClass.values().forEach(Cache::cleanUp);

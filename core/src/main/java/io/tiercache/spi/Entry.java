@@ -17,6 +17,9 @@ import java.util.Set;
  *     drop the entry after it
  * @param computeMillis how long the source took to produce the value (the XFetch delta)
  * @param tags surrogate keys the value belongs to
+ * @param generation the fleet-wide invalidation sequence number this node had applied when the
+ *     value was read from the source (or last found valid): an invalidation rule with a higher
+ *     sequence that matches the entry makes it invalid (DESIGN invariant 8)
  */
 public record Entry(
     byte[] value,
@@ -25,13 +28,15 @@ public record Entry(
     long freshUntilMs,
     long staleUntilMs,
     int computeMillis,
-    Set<String> tags) {
+    Set<String> tags,
+    long generation) {
 
   public Entry {
     Objects.requireNonNull(value, "value");
     tags = Set.copyOf(tags);
-    if (version < 0 || writtenAtMs < 0 || computeMillis < 0) {
-      throw new IllegalArgumentException("version, writtenAtMs and computeMillis must be >= 0");
+    if (version < 0 || writtenAtMs < 0 || computeMillis < 0 || generation < 0) {
+      throw new IllegalArgumentException(
+          "version, writtenAtMs, computeMillis and generation must be >= 0");
     }
     if (freshUntilMs < writtenAtMs || staleUntilMs < freshUntilMs) {
       throw new IllegalArgumentException(
@@ -53,9 +58,28 @@ public record Entry(
 
   /** A tombstone for a key the source does not have. */
   public static Entry absent(
-      long writtenAtMs, long freshUntilMs, long staleUntilMs, int computeMillis) {
+      long writtenAtMs, long freshUntilMs, long staleUntilMs, int computeMillis, long generation) {
     return new Entry(
-        new byte[0], 0, writtenAtMs, freshUntilMs, staleUntilMs, computeMillis, Set.of(ABSENT_TAG));
+        new byte[0],
+        0,
+        writtenAtMs,
+        freshUntilMs,
+        staleUntilMs,
+        computeMillis,
+        Set.of(ABSENT_TAG),
+        generation);
+  }
+
+  /** An entry of generation 0 (before any invalidation). */
+  public Entry(
+      byte[] value,
+      long version,
+      long writtenAtMs,
+      long freshUntilMs,
+      long staleUntilMs,
+      int computeMillis,
+      Set<String> tags) {
+    this(value, version, writtenAtMs, freshUntilMs, staleUntilMs, computeMillis, tags, 0);
   }
 
   /** Whether this is a tombstone (see {@link #absent}). */
@@ -75,7 +99,14 @@ public record Entry(
 
   /** A copy with new deadlines (sliding expiry), keeping value, version and tags. */
   public Entry withDeadlines(long freshUntil, long staleUntil) {
-    return new Entry(value, version, writtenAtMs, freshUntil, staleUntil, computeMillis, tags);
+    return new Entry(
+        value, version, writtenAtMs, freshUntil, staleUntil, computeMillis, tags, generation);
+  }
+
+  /** A copy stamped with a later generation, after it was checked valid against every rule. */
+  public Entry withGeneration(long generation) {
+    return new Entry(
+        value, version, writtenAtMs, freshUntilMs, staleUntilMs, computeMillis, tags, generation);
   }
 
   @Override
@@ -86,6 +117,7 @@ public record Entry(
         && e.freshUntilMs == freshUntilMs
         && e.staleUntilMs == staleUntilMs
         && e.computeMillis == computeMillis
+        && e.generation == generation
         && e.tags.equals(tags)
         && java.util.Arrays.equals(e.value, value);
   }

@@ -17,6 +17,7 @@ import java.util.Set;
  *   varint   freshUntil - writtenAt
  *   varint   staleUntil - freshUntil
  *   varint   computeMillis
+ *   varint   generation                 (format 2 only; format 1 reads as generation 0)
  *   varint   tag count, then per tag: varint length, UTF-8 bytes
  *   bytes    the value, to the end
  * </pre>
@@ -27,7 +28,8 @@ import java.util.Set;
  */
 public final class EntryCodec {
   private static final byte MAGIC = 0x54;
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT = 2;
+  private static final byte FORMAT_WITHOUT_GENERATION = 1;
 
   private EntryCodec() {}
 
@@ -41,6 +43,7 @@ public final class EntryCodec {
     writeVarint(out, e.freshUntilMs() - e.writtenAtMs());
     writeVarint(out, e.staleUntilMs() - e.freshUntilMs());
     writeVarint(out, e.computeMillis());
+    writeVarint(out, e.generation());
     writeVarint(out, e.tags().size());
     for (String tag : e.tags()) {
       byte[] t = tag.getBytes(StandardCharsets.UTF_8);
@@ -58,7 +61,9 @@ public final class EntryCodec {
    *     tiercache key); callers treat that as a miss
    */
   public static Entry decode(byte[] bytes) {
-    if (bytes.length < 2 || bytes[0] != MAGIC || bytes[1] != FORMAT) {
+    if (bytes.length < 2
+        || bytes[0] != MAGIC
+        || (bytes[1] != FORMAT && bytes[1] != FORMAT_WITHOUT_GENERATION)) {
       throw new IllegalArgumentException("not a tiercache entry");
     }
     int[] pos = {2};
@@ -67,6 +72,7 @@ public final class EntryCodec {
     long freshUntil = writtenAt + readVarint(bytes, pos);
     long staleUntil = freshUntil + readVarint(bytes, pos);
     int compute = (int) readVarint(bytes, pos);
+    long generation = bytes[1] == FORMAT ? readVarint(bytes, pos) : 0;
     int tagCount = (int) readVarint(bytes, pos);
     Set<String> tags = new HashSet<>(tagCount * 2);
     for (int i = 0; i < tagCount; i++) {
@@ -76,7 +82,7 @@ public final class EntryCodec {
       pos[0] += len;
     }
     byte[] value = Arrays.copyOfRange(bytes, pos[0], bytes.length);
-    return new Entry(value, version, writtenAt, freshUntil, staleUntil, compute, tags);
+    return new Entry(value, version, writtenAt, freshUntil, staleUntil, compute, tags, generation);
   }
 
   private static void writeVarint(ByteArrayOutputStream out, long v) {
