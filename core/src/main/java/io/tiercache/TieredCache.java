@@ -1,6 +1,7 @@
 package io.tiercache;
 
 import io.tiercache.classes.CacheClass;
+import io.tiercache.classes.CacheClasses;
 import java.util.Collection;
 import java.util.Map;
 
@@ -66,6 +67,17 @@ public interface TieredCache<V> extends AutoCloseable {
 
   /** The cache class of {@code key}. */
   CacheClass classOf(String key);
+
+  /** The cache classes in force. */
+  CacheClasses classes();
+
+  /**
+   * Adopts new cache classes at run time (from the metadata table or the API). Keys resolve under
+   * the new classes at once; L1 keeps the entries of classes whose settings did not change and
+   * drops those of changed or removed classes. Entries already in L2 keep the deadlines they were
+   * given.
+   */
+  void updateClasses(CacheClasses classes);
 
   /** Stops background work and releases the remote tier. */
   @Override

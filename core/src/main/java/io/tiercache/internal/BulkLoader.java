@@ -4,7 +4,6 @@ import io.tiercache.LoadOptions;
 import io.tiercache.Loaded;
 import io.tiercache.Tier;
 import io.tiercache.classes.CacheClass;
-import io.tiercache.classes.CacheClasses;
 import io.tiercache.internal.L1Tier.Cached;
 import io.tiercache.spi.Entry;
 import io.tiercache.spi.LeaseState;
@@ -25,7 +24,7 @@ import java.util.Set;
  * stale or waits for the holder.
  */
 final class BulkLoader<V> {
-  private final CacheClasses classes;
+  private final LiveClasses classes;
   private final Clock clock;
   private final L1Tier<V> l1;
   private final L2Guard l2;
@@ -36,7 +35,7 @@ final class BulkLoader<V> {
   private final LeaseTokens tokens;
 
   BulkLoader(
-      CacheClasses classes,
+      LiveClasses classes,
       Clock clock,
       L1Tier<V> l1,
       L2Guard l2,

@@ -37,7 +37,7 @@ import java.util.random.RandomGenerator;
  * BulkLoader} (many keys), one walk per key at a time in this process ({@link SingleFlight}).
  */
 public final class DefaultTieredCache<V> implements TieredCache<V> {
-  private final CacheClasses classes;
+  private final LiveClasses classes;
   private final Clock clock;
   private final CacheMetrics metrics;
   private final L1Tier<V> l1;
@@ -65,7 +65,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       RandomGenerator random,
       String nodeId,
       InvalidationBus bus) {
-    this.classes = classes;
+    this.classes = new LiveClasses(classes);
     this.clock = clock;
     this.options = options;
     this.random = random;
@@ -81,9 +81,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
         new FleetLoader<>(
             codec, clock, l1, l2, gate, invalidations, metrics, options, tokens, refresher, rules);
     this.invalidator =
-        new Invalidator(classes, l1, l2, invalidations, rules, bus, tokens.node(), clock);
+        new Invalidator(this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock);
     this.bulk =
-        new BulkLoader<>(classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
+        new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
   }
 
   @Override
@@ -172,7 +172,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   public Invalidation invalidate(InvalidationRequest request) {
     Objects.requireNonNull(request, "request");
     if (request.scope() == InvalidationScope.CLASS
-        && classes.byName(request.values().get(0)).isEmpty()) {
+        && classes.get().byName(request.values().get(0)).isEmpty()) {
       throw new InvalidConfigException(
           "class", "no cache class is named '" + request.values().get(0) + "'");
     }
@@ -185,7 +185,22 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   }
 
   @Override
+  public CacheClasses classes() {
+    return classes.get();
+  }
+
+  @Override
+  public void updateClasses(CacheClasses next) {
+    Objects.requireNonNull(next, "classes");
+    synchronized (classes) {
+      l1.reconfigure(next);
+      classes.set(next);
+    }
+  }
+
+  @Override
   public CacheClass classOf(String key) {
+
     requireKey(key);
     return classes.resolve(key);
   }

@@ -24,7 +24,7 @@ final class Invalidator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Invalidator.class);
   private static final long PRUNE_EVERY_MS = 60_000;
 
-  private final CacheClasses classes;
+  private final LiveClasses classes;
   private final L1Tier<?> l1;
   private final L2Guard l2;
   private final LocalInvalidations local;
@@ -32,12 +32,11 @@ final class Invalidator implements AutoCloseable {
   private final InvalidationBus bus;
   private final String node;
   private final Clock clock;
-  private final long retentionMs;
   private final AtomicLong lastPrune = new AtomicLong();
   private final InvalidationBus.Subscription subscription;
 
   Invalidator(
-      CacheClasses classes,
+      LiveClasses classes,
       L1Tier<?> l1,
       L2Guard l2,
       LocalInvalidations local,
@@ -53,7 +52,6 @@ final class Invalidator implements AutoCloseable {
     this.bus = bus;
     this.node = node;
     this.clock = clock;
-    this.retentionMs = retention(classes).toMillis();
     this.subscription = bus.subscribe(rules.generation(), this::apply, this::flush);
   }
 
@@ -134,7 +132,7 @@ final class Invalidator implements AutoCloseable {
     long now = clock.millis();
     long last = lastPrune.get();
     if (now - last > PRUNE_EVERY_MS && lastPrune.compareAndSet(last, now)) {
-      rules.dropOlderThan(now - retentionMs);
+      rules.dropOlderThan(now - retention(classes.get()).toMillis());
     }
   }
 

@@ -25,18 +25,75 @@ final class L1Tier<V> {
   private static final int ENTRY_OVERHEAD_BYTES = 96;
 
   private final Clock clock;
-  private final Map<String, Cache<String, Cached<V>>> byClass = new HashMap<>();
+  private final Executor executor;
+  private final CacheMetrics metrics;
+  // Replaced whole on reconfiguration; readers see either the old or the new map.
+  private volatile Map<String, Cache<String, Cached<V>>> byClass = Map.of();
+  private Map<String, CacheClass> configured = Map.of();
 
   L1Tier(CacheClasses classes, Clock clock, Executor executor, CacheMetrics metrics) {
     this.clock = clock;
-    for (CacheClass c : classes.all()) {
-      if (c.usesL1()) {
-        byClass.put(c.name(), build(c, executor, metrics));
-      }
-    }
+    this.executor = executor;
+    this.metrics = metrics;
+    reconfigure(classes);
   }
 
-  private Cache<String, Cached<V>> build(CacheClass c, Executor executor, CacheMetrics metrics) {
+  /**
+   * Adopts new classes: a class whose settings did not change keeps its cache and entries; a new or
+   * changed class gets a fresh cache (its old entries were sized and bounded by the old settings);
+   * a removed class's cache is dropped.
+   */
+  synchronized void reconfigure(CacheClasses classes) {
+    Map<String, Cache<String, Cached<V>>> next = new HashMap<>();
+    Map<String, CacheClass> nextConfigured = new HashMap<>();
+    for (CacheClass c : classes.all()) {
+      if (!c.usesL1()) {
+        continue;
+      }
+      Cache<String, Cached<V>> existing = byClass.get(c.name());
+      boolean same = existing != null && c.equals(configured.get(c.name()));
+      next.put(c.name(), same ? existing : build(c));
+      nextConfigured.put(c.name(), c);
+      if (!configured.containsKey(c.name()) && !byClass.containsKey(c.name())) {
+        registerGauges(c.name());
+      }
+    }
+    Map<String, Cache<String, Cached<V>>> previous = byClass;
+    byClass = Map.copyOf(next);
+    configured = Map.copyOf(nextConfigured);
+    previous.forEach(
+        (name, cache) -> {
+          if (next.get(name) != cache) {
+            cache.invalidateAll();
+          }
+        });
+  }
+
+  private void registerGauges(String name) {
+    Gauge.builder("tiercache.l1.size", this, t -> t.sizeOf(name))
+        .tag("class", name)
+        .description("entries in L1")
+        .register(metrics.registry());
+    Gauge.builder("tiercache.l1.weight", this, t -> t.weightOf(name))
+        .tag("class", name)
+        .description("bytes held in L1 by a byte-bounded class")
+        .register(metrics.registry());
+  }
+
+  private double sizeOf(String name) {
+    Cache<String, Cached<V>> cache = byClass.get(name);
+    return cache == null ? 0 : cache.estimatedSize();
+  }
+
+  private double weightOf(String name) {
+    Cache<String, Cached<V>> cache = byClass.get(name);
+    if (cache == null) {
+      return 0;
+    }
+    return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+  }
+
+  private Cache<String, Cached<V>> build(CacheClass c) {
     CacheMetrics.ClassMeters meters = metrics.of(c);
     Caffeine<Object, Object> b =
         Caffeine.newBuilder()
@@ -77,22 +134,6 @@ final class L1Tier<V> {
                   }
                 })
             .build();
-    Gauge.builder("tiercache.l1.size", cache, Cache::estimatedSize)
-        .tag("class", c.name())
-        .description("entries in L1")
-        .register(metrics.registry());
-    Gauge.builder(
-            "tiercache.l1.weight",
-            cache,
-            x ->
-                x.policy()
-                    .eviction()
-                    .map(e -> e.weightedSize().orElse(0L))
-                    .orElse(0L)
-                    .doubleValue())
-        .tag("class", c.name())
-        .description("bytes held in L1 by a byte-bounded class")
-        .register(metrics.registry());
     return cache;
   }
 
