@@ -68,6 +68,12 @@ public interface TieredCache<V> extends AutoCloseable {
   /** The cache class of {@code key}. */
   CacheClass classOf(String key);
 
+  /**
+   * The keys read most across the fleet recently, hottest first: sampled on every node, merged in
+   * L2 (this node's own without L2). Hot keys are kept in every node's L1.
+   */
+  java.util.List<HotKey> hotKeys();
+
   /** The cache classes in force. */
   CacheClasses classes();
 

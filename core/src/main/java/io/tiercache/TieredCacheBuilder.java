@@ -27,6 +27,7 @@ public final class TieredCacheBuilder<V> {
   private RandomGenerator random;
   private String nodeId;
   private InvalidationBus invalidationBus;
+  private HotKeyOptions hotKeyOptions = HotKeyOptions.DEFAULT;
   private Clock clock = Clock.systemUTC();
   private Executor executor = ForkJoinPool.commonPool();
   private MeterRegistry meterRegistry;
@@ -83,6 +84,12 @@ public final class TieredCacheBuilder<V> {
     return this;
   }
 
+  /** How hot keys are found and kept; {@link HotKeyOptions#DEFAULT} when not set. */
+  public TieredCacheBuilder<V> hotKeys(HotKeyOptions hotKeyOptions) {
+    this.hotKeyOptions = Objects.requireNonNull(hotKeyOptions, "hotKeyOptions");
+    return this;
+  }
+
   /**
    * This node's name in lease tokens and logs; a random id when not set. Must differ between nodes.
    */
@@ -131,6 +138,7 @@ public final class TieredCacheBuilder<V> {
         meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
         random,
         nodeId,
-        invalidationBus != null ? invalidationBus : new InProcessInvalidationBus());
+        invalidationBus != null ? invalidationBus : new InProcessInvalidationBus(),
+        hotKeyOptions);
   }
 }

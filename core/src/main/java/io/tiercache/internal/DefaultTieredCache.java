@@ -2,6 +2,8 @@ package io.tiercache.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.CacheLoader;
+import io.tiercache.HotKey;
+import io.tiercache.HotKeyOptions;
 import io.tiercache.InvalidConfigException;
 import io.tiercache.Invalidation;
 import io.tiercache.InvalidationRequest;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -50,6 +53,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final RandomGenerator random;
   private final SingleFlight<Resolved<V>> flights = new SingleFlight<>();
   private final Invalidator invalidator;
+  private final HotKeys hotKeys;
 
   /** Wiring; use {@link TieredCache#builder}. */
   public DefaultTieredCache(
@@ -64,7 +68,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       MeterRegistry registry,
       RandomGenerator random,
       String nodeId,
-      InvalidationBus bus) {
+      InvalidationBus bus,
+      HotKeyOptions hotKeyOptions) {
     this.classes = new LiveClasses(classes);
     this.clock = clock;
     this.options = options;
@@ -82,6 +87,13 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
             codec, clock, l1, l2, gate, invalidations, metrics, options, tokens, refresher, rules);
     this.invalidator =
         new Invalidator(this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock);
+    this.hotKeys =
+        new HotKeys(
+            hotKeyOptions,
+            l2,
+            clock,
+            this::presentInL1,
+            key -> refresher.submit("hot:" + key, () -> lookup(key)));
     this.bulk =
         new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
   }
@@ -94,6 +106,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   @Override
   public Lookup<V> lookup(String key) {
     requireKey(key);
+    hotKeys.record(key);
     CacheClass c = classes.resolve(key);
     CacheMetrics.ClassMeters m = metrics.of(c);
     if (c.usesL1()) {
@@ -118,6 +131,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     long now = clock.millis();
     for (String key : keys) {
       requireKey(key);
+      hotKeys.record(key);
       CacheClass c = classes.resolve(key);
       Cached<V> hit = c.usesL1() ? freshInL1(c, key, now) : null;
       if (hit != null) {
@@ -185,6 +199,23 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   }
 
   @Override
+  public List<HotKey> hotKeys() {
+    return hotKeys.current();
+  }
+
+  /** Whether L1 has a fresh copy of {@code key}, or its class keeps none (no prefetch then). */
+  private boolean presentInL1(String key) {
+    CacheClass c = classes.resolve(key);
+    Cached<V> cached = c.usesL1() ? fleet.fromL1(c, key) : null;
+    return !c.usesL1() || (cached != null && cached.entry().isFreshAt(clock.millis()));
+  }
+
+  /** For tests in this package: runs one hot-key round now. */
+  void hotKeyRound() {
+    hotKeys.round();
+  }
+
+  @Override
   public CacheClasses classes() {
     return classes.get();
   }
@@ -207,6 +238,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   @Override
   public void close() {
+    hotKeys.close();
     invalidator.close();
     refresher.close();
     l2.close();

@@ -209,6 +209,22 @@ final class L2Guard {
     return call(() -> remote.takePermit(bucket, perSecond, burst).toCompletableFuture(), bucket);
   }
 
+  /** Adds hot-key counts; {@link #NO_ANSWER} when L2 could not be reached. */
+  Object addHotKeyCounts(String window, Map<String, Long> counts, Duration keep) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(() -> remote.addHotKeyCounts(window, counts, keep).toCompletableFuture(), window);
+  }
+
+  /** The fleet's hot-key counts of a window, or {@link #NO_ANSWER}. */
+  Object hotKeyCounts(String window, int limit) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(() -> remote.hotKeyCounts(window, limit).toCompletableFuture(), window);
+  }
+
   /** Removes keys; {@code false} when L2 could not be reached. */
   boolean delete(Collection<String> keys) {
     if (remote == null || keys.isEmpty()) {

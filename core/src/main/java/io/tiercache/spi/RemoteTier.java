@@ -75,6 +75,15 @@ public interface RemoteTier extends AutoCloseable {
   CompletionStage<Long> takePermit(String bucket, double perSecond, double burst);
 
   /**
+   * Adds read counts to the fleet's hot-key counts of time window {@code window}, which the tier
+   * drops after {@code keep}.
+   */
+  CompletionStage<Void> addHotKeyCounts(String window, Map<String, Long> counts, Duration keep);
+
+  /** The {@code limit} highest counts of window {@code window}. */
+  CompletionStage<Map<String, Double>> hotKeyCounts(String window, int limit);
+
+  /**
    * The shard that holds {@code key}, for per-shard metrics: a stable name such as the master's
    * {@code host:port}, or {@code "standalone"}.
    */

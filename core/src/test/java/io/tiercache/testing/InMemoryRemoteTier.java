@@ -129,6 +129,33 @@ public final class InMemoryRemoteTier implements RemoteTier {
     return done(null);
   }
 
+  private final Map<String, Map<String, Double>> hotCounts = new ConcurrentHashMap<>();
+
+  @Override
+  public CompletionStage<Void> addHotKeyCounts(
+      String window, Map<String, Long> counts, Duration keep) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    Map<String, Double> w = hotCounts.computeIfAbsent(window, k -> new ConcurrentHashMap<>());
+    counts.forEach((k, v) -> w.merge(k, v.doubleValue(), Double::sum));
+    return done(null);
+  }
+
+  @Override
+  public CompletionStage<Map<String, Double>> hotKeyCounts(String window, int limit) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    Map<String, Double> w = hotCounts.getOrDefault(window, Map.of());
+    Map<String, Double> top = new HashMap<>();
+    w.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(limit)
+        .forEach(e -> top.put(e.getKey(), e.getValue()));
+    return done(top);
+  }
+
   /** Lapses every lease, as if their time had passed. */
   public void expireLeases() {
     leases.clear();

@@ -200,6 +200,44 @@ public final class RedisRemoteTier implements RemoteTier {
         .thenApply(x -> null);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One sorted set per window under {@code prefix + "hot:" + window}; the ZINCRBYs and the
+   * PEXPIRE are pipelined.
+   */
+  @Override
+  public CompletionStage<Void> addHotKeyCounts(
+      String window, Map<String, Long> counts, Duration keep) {
+    if (counts.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String zset = prefix + "hot:" + window;
+    List<CompletableFuture<?>> sent = new java.util.ArrayList<>(counts.size() + 1);
+    for (Map.Entry<String, Long> e : counts.entrySet()) {
+      byte[] member = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      sent.add(send(() -> commands.zincrby(zset, e.getValue(), member)).toCompletableFuture());
+    }
+    sent.add(send(() -> commands.pexpire(zset, keep.toMillis())).toCompletableFuture());
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+  }
+
+  @Override
+  public CompletionStage<Map<String, Double>> hotKeyCounts(String window, int limit) {
+    String zset = prefix + "hot:" + window;
+    return send(() -> commands.zrevrangeWithScores(zset, 0, limit - 1))
+        .thenApply(
+            scored -> {
+              Map<String, Double> top = new HashMap<>();
+              scored.forEach(
+                  s ->
+                      top.put(
+                          new String(s.getValue(), java.nio.charset.StandardCharsets.UTF_8),
+                          s.getScore()));
+              return top;
+            });
+  }
+
   @Override
   public CompletionStage<Long> takePermit(String bucket, double perSecond, double burst) {
     String bucketKey = redisKey(bucket);

@@ -1,0 +1,146 @@
+package io.tiercache.internal;
+
+import io.tiercache.HotKey;
+import io.tiercache.HotKeyOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds the fleet's hot keys and keeps them in this node's L1. Each node counts a sample of its
+ * reads in a {@link HeavyHitters} sketch; every {@code publishEvery} it adds its counts (scaled
+ * back by the sampling rate) to the fleet's counts in L2 for the current window and reads the
+ * merged top keys back. Keys hot across the fleet that are missing from this node's L1 are loaded
+ * into it ahead of reads, so a key that turns hot on one node is already local on the others when
+ * their readers arrive. Without L2 the list is this node's own.
+ *
+ * <p>Windows are {@code 10 * publishEvery} long; the rate of a key is its count over the previous
+ * and the current window divided by the time they span.
+ */
+final class HotKeys implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HotKeys.class);
+  private static final int WINDOWS_PER_PUBLISH = 10;
+
+  private final HotKeyOptions options;
+  private final L2Guard l2;
+  private final Clock clock;
+  private final HeavyHitters sketch;
+  private final Predicate<String> freshInL1;
+  private final Consumer<String> prefetch;
+  private final ScheduledExecutorService scheduler;
+  private final Map<String, Long> localTotals = new HashMap<>();
+  private volatile List<HotKey> current = List.of();
+
+  HotKeys(
+      HotKeyOptions options,
+      L2Guard l2,
+      Clock clock,
+      Predicate<String> freshInL1,
+      Consumer<String> prefetch) {
+    this.options = options;
+    this.l2 = l2;
+    this.clock = clock;
+    this.sketch = new HeavyHitters(options.trackedKeys());
+    this.freshInL1 = freshInL1;
+    this.prefetch = prefetch;
+    if (options.enabled()) {
+      this.scheduler =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "tiercache-hot-keys");
+                t.setDaemon(true);
+                return t;
+              });
+      long every = options.publishEvery().toMillis();
+      scheduler.scheduleWithFixedDelay(this::safeRound, every, every, TimeUnit.MILLISECONDS);
+    } else {
+      this.scheduler = null;
+    }
+  }
+
+  /** Counts a read, one in {@code sampleOneIn}; a few nanoseconds on the hot path. */
+  void record(String key) {
+    if (options.enabled()
+        && (ThreadLocalRandom.current().nextInt() & (options.sampleOneIn() - 1)) == 0) {
+      sketch.offer(key);
+    }
+  }
+
+  /** The fleet's hot keys, hottest first, as of the last round. */
+  List<HotKey> current() {
+    return current;
+  }
+
+  private void safeRound() {
+    try {
+      round();
+    } catch (RuntimeException e) {
+      log.debug("hot-key round failed", e); // the next round tries again
+    }
+  }
+
+  /** One publishing round: publish, fetch, prefetch. Package-private for tests. */
+  void round() {
+    long windowMs = options.publishEvery().toMillis() * WINDOWS_PER_PUBLISH;
+    long now = clock.millis();
+    long window = now / windowMs;
+    Map<String, Long> counts = new HashMap<>();
+    sketch.drain().forEach((k, v) -> counts.put(k, v * options.sampleOneIn()));
+    Map<String, Double> merged = fleetCounts(counts, window, windowMs);
+    double seconds = (windowMs + (now - window * windowMs)) / 1000.0;
+    List<HotKey> hot = new ArrayList<>();
+    merged.forEach((k, v) -> hot.add(new HotKey(k, v / seconds)));
+    hot.sort(Comparator.comparingDouble(HotKey::readsPerSecond).reversed());
+    current = List.copyOf(hot.subList(0, Math.min(options.trackedKeys(), hot.size())));
+    if (options.prefetch()) {
+      for (HotKey k : current) {
+        if (!freshInL1.test(k.key())) {
+          prefetch.accept(k.key());
+        }
+      }
+    }
+  }
+
+  /** The fleet's counts for the previous and current window; this node's alone without L2. */
+  private Map<String, Double> fleetCounts(Map<String, Long> counts, long window, long windowMs) {
+    Duration keep = Duration.ofMillis(windowMs * 3);
+    Object added = l2.addHotKeyCounts(Long.toString(window), counts, keep);
+    Object previous = l2.hotKeyCounts(Long.toString(window - 1), options.trackedKeys());
+    Object present = l2.hotKeyCounts(Long.toString(window), options.trackedKeys());
+    Map<String, Double> merged = new HashMap<>();
+    if (added == L2Guard.NO_ANSWER || present == L2Guard.NO_ANSWER) {
+      synchronized (localTotals) {
+        counts.forEach((k, v) -> localTotals.merge(k, v, Long::sum));
+        localTotals.forEach((k, v) -> merged.put(k, v.doubleValue()));
+        localTotals.replaceAll((k, v) -> v / 2); // decay, so old heat fades
+        localTotals.values().removeIf(v -> v == 0);
+      }
+      return merged;
+    }
+    for (Object part : List.of(previous, present)) {
+      if (part instanceof Map<?, ?> m) {
+        m.forEach((k, v) -> merged.merge((String) k, (Double) v, Double::sum));
+      }
+    }
+    return merged;
+  }
+
+  @Override
+  public void close() {
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+    }
+  }
+}
