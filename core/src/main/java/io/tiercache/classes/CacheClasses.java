@@ -50,7 +50,8 @@ public final class CacheClasses {
             "'" + c.keyPattern() + "' is already the pattern of another class");
       }
     }
-    this.byName = Map.copyOf(names);
+    this.byName = java.util.Collections.unmodifiableMap(names); // keeps the order they came in
+
     this.resolver = new ClassResolver(names.values());
     this.resolved =
         Caffeine.newBuilder()
