@@ -90,8 +90,14 @@ final class FleetLoader<V> {
     }
     stale = newer(stale, servable(decode(key, c, read.entry()), Tier.L2, now));
     LeaseState lease = read.lease();
-    if (lease == LeaseState.NONE && l2.tryLease(key, token, options.leaseTime())) {
-      lease = LeaseState.GRANTED;
+    if (lease == LeaseState.NONE) {
+      Object taken = leaseStaleEntry(c, key, token, begin);
+      if (taken instanceof Resolved<?>) {
+        @SuppressWarnings("unchecked")
+        Resolved<V> landed = (Resolved<V>) taken;
+        return landed;
+      }
+      lease = (LeaseState) taken;
     }
     if (lease == LeaseState.GRANTED) {
       return withLease(c, key, token, stale, now);
@@ -104,14 +110,43 @@ final class FleetLoader<V> {
   }
 
   /**
+   * Takes the lease of a key whose stored entry is stale: GET_OR_LEASE grants leases only for
+   * absent keys, so this is a second step (SET NX), and another node can slip in between: it takes
+   * the lease, loads, stores and releases it before our SET NX, which then succeeds on a key that
+   * is fresh again. So after winning the lease we read L2 once more; if a fresh entry landed, we
+   * give the lease back and serve that entry instead of loading a second time for the same expiry.
+   *
+   * @return {@link LeaseState#GRANTED}, {@link LeaseState#HELD_ELSEWHERE}, or the {@link Resolved}
+   *     L2 hit that landed meanwhile
+   */
+  private Object leaseStaleEntry(CacheClass c, String key, String token, long begin) {
+    if (!l2.tryLease(key, token, options.leaseTime())) {
+      return LeaseState.HELD_ELSEWHERE;
+    }
+    Object again = l2.get(key);
+    if (again instanceof Entry e && valid(key, c, e) && e.isFreshAt(clock.millis())) {
+      l2.releaseLease(key, token);
+      Resolved<V> hit = l2Hit(c, key, e, clock.millis(), begin);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    return LeaseState.GRANTED;
+  }
+
+  /**
    * Serves stale and refreshes in the background when the class allows it, else loads now. A null
-   * token means L2 could not be asked: this node loads alone.
+   * token means L2 could not be asked: this node loads alone. When the refresh cannot be queued
+   * (one is already queued here, or the queue is full) the lease is given back at once, so other
+   * nodes need not wait for it to lapse.
    */
   private Resolved<V> withLease(
       CacheClass c, String key, String token, Resolved<V> stale, long now) {
     if (stale != null && Deadlines.withinRevalidateWindow(c, stale.cached().entry(), now)) {
       metrics.of(c).refresh("revalidate");
-      refresher.submit(key, () -> fromSource(c, key, token, null));
+      if (!refresher.submit(key, () -> fromSource(c, key, token, null))) {
+        l2.releaseLease(key, token);
+      }
       metrics.of(c).staleServed("revalidate");
       return stale;
     }
@@ -276,10 +311,17 @@ final class FleetLoader<V> {
           return hit;
         }
         LeaseState lease = read.lease();
-        if (lease == LeaseState.NONE && l2.tryLease(key, token, options.leaseTime())) {
-          lease = LeaseState.GRANTED;
+        if (lease == LeaseState.NONE) {
+          Object taken = leaseStaleEntry(c, key, token, begin);
+          if (taken instanceof Resolved<?>) {
+            @SuppressWarnings("unchecked")
+            Resolved<V> landed = (Resolved<V>) taken;
+            return landed;
+          }
+          lease = (LeaseState) taken;
         }
         if (lease == LeaseState.GRANTED) {
+
           return fromSource(c, key, token, servable(decode(key, c, read.entry()), Tier.L2, now));
         }
         if (System.nanoTime() > deadline) {

@@ -100,9 +100,10 @@ final class SourceGate<V> {
   }
 
   /**
-   * The local limiter used while L2 is unreachable. A rate of at least 10/s refills every 100 ms in
-   * tenths, so a burst can never exceed a tenth of a second's worth; slower rates refill one permit
-   * at a time.
+   * The local limiter used while L2 is unreachable. It refills {@code perPeriod} permits (a tenth
+   * of a second's worth, rounded down, at least one) every {@code perPeriod / share} seconds, so
+   * the rate is exactly the share and a burst never exceeds a tenth of a second's worth. Rounding
+   * the quota of a fixed 100 ms period instead would overshoot: a 15/s share would become 20/s.
    */
   private RateLimiter localShare(CacheClass c) {
     return localShares.computeIfAbsent(
@@ -110,13 +111,10 @@ final class SourceGate<V> {
         name -> {
           double share = c.sourceRateLimit().perSecond() / options.fleetSize();
           RateLimiterConfig.Builder b = RateLimiterConfig.custom().timeoutDuration(Duration.ZERO);
-          if (share >= 10) {
-            b.limitRefreshPeriod(Duration.ofMillis(100))
-                .limitForPeriod((int) Math.round(share / 10));
-          } else {
-            b.limitRefreshPeriod(Duration.ofMillis(Math.max(1, Math.round(1000 / share))))
-                .limitForPeriod(1);
-          }
+          int perPeriod = (int) Math.max(1, Math.floor(share / 10));
+          b.limitRefreshPeriod(Duration.ofNanos(Math.round(perPeriod * 1e9 / share)))
+              .limitForPeriod(perPeriod);
+
           return RateLimiter.of("tiercache-" + name, b.build());
         });
   }

@@ -5,6 +5,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tiercache.HotKeyOptions;
 import io.tiercache.L2Options;
 import io.tiercache.TieredCache;
 import io.tiercache.TieredCacheBuilder;
@@ -37,6 +38,13 @@ final class Fleet implements AutoCloseable {
   static final RedisTierOptions PATIENT_REDIS =
       RedisTierOptions.DEFAULT.withCommandTimeout(Duration.ofSeconds(5));
 
+  /**
+   * Hot-key prefetch reads keys in the background on its own schedule, from a random sample of
+   * reads: extra loads at unpredictable moments, which would make every count in these tests a
+   * matter of timing. A test that wants it turns it on in its {@code config}.
+   */
+  static final HotKeyOptions NO_HOT_KEY_PREFETCH = HotKeyOptions.DISABLED;
+
   /** One cache instance of the fleet and its meters. */
   record Node(String id, TieredCache<String> cache, MeterRegistry meters) {
     double count(String name, String... tags) {
@@ -65,7 +73,7 @@ final class Fleet implements AutoCloseable {
 
   /**
    * Builds a node with its own Redis connection, meters and node id; {@code config} sets the rest
-   * (loader, classes, clock, options) and may override the patient L2 options.
+   * (loader, classes, clock, options) and may override the patient L2 options and hot keys.
    */
   Node node(String id, Consumer<TieredCacheBuilder<String>> config) {
     return node(id, UnaryOperator.identity(), config);
@@ -79,6 +87,7 @@ final class Fleet implements AutoCloseable {
         TieredCache.builder(ValueCodec.utf8())
             .remoteTier(wrap.apply(tier))
             .l2Options(PATIENT_L2)
+            .hotKeys(NO_HOT_KEY_PREFETCH)
             .nodeId(id);
     MeterRegistry meters = new SimpleMeterRegistry();
     b.meterRegistry(meters);

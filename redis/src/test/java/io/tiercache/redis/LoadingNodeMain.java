@@ -55,6 +55,7 @@ public final class LoadingNodeMain {
                 .remoteTier(
                     RedisRemoteTier.standalone(uri, Fleet.PATIENT_REDIS.withKeyPrefix(prefix)))
                 .l2Options(Fleet.PATIENT_L2)
+                .hotKeys(Fleet.NO_HOT_KEY_PREFETCH)
                 .loadOptions(LoadOptions.DEFAULT.withLeaseTime(leaseTime))
                 .nodeId(NODE_ID)
                 .loader(
