@@ -89,17 +89,11 @@ final class FleetLoader<V> {
       return hit;
     }
     stale = newer(stale, servable(decode(key, c, read.entry()), Tier.L2, now));
-    LeaseState lease = read.lease();
-    if (lease == LeaseState.NONE) {
-      Object taken = leaseStaleEntry(c, key, token, begin);
-      if (taken instanceof Resolved<?>) {
-        @SuppressWarnings("unchecked")
-        Resolved<V> landed = (Resolved<V>) taken;
-        return landed;
-      }
-      lease = (LeaseState) taken;
+    Object claimed = claim(c, key, token, begin, read.lease());
+    if (claimed instanceof Resolved<?>) {
+      return landed(claimed);
     }
-    if (lease == LeaseState.GRANTED) {
+    if (claimed == LeaseState.GRANTED) {
       return withLease(c, key, token, stale, now);
     }
     if (stale != null) {
@@ -109,17 +103,26 @@ final class FleetLoader<V> {
     return awaitOtherLoad(c, key, token);
   }
 
+  @SuppressWarnings("unchecked")
+  private Resolved<V> landed(Object resolved) {
+    return (Resolved<V>) resolved;
+  }
+
   /**
-   * Takes the lease of a key whose stored entry is stale: GET_OR_LEASE grants leases only for
-   * absent keys, so this is a second step (SET NX), and another node can slip in between: it takes
-   * the lease, loads, stores and releases it before our SET NX, which then succeeds on a key that
-   * is fresh again. So after winning the lease we read L2 once more; if a fresh entry landed, we
-   * give the lease back and serve that entry instead of loading a second time for the same expiry.
+   * Given the lease state GET_OR_LEASE answered, takes the lease of a key whose stored entry is
+   * stale (state NONE). GET_OR_LEASE grants leases only for absent keys, so this is a second step
+   * (SET NX), and another node can slip in between: it takes the lease, loads, stores and releases
+   * it before our SET NX, which then succeeds on a key that is fresh again. So after winning the
+   * lease we read L2 once more; if a fresh entry landed, we give the lease back and serve that
+   * entry instead of loading a second time for the same expiry.
    *
    * @return {@link LeaseState#GRANTED}, {@link LeaseState#HELD_ELSEWHERE}, or the {@link Resolved}
    *     L2 hit that landed meanwhile
    */
-  private Object leaseStaleEntry(CacheClass c, String key, String token, long begin) {
+  private Object claim(CacheClass c, String key, String token, long begin, LeaseState state) {
+    if (state != LeaseState.NONE) {
+      return state;
+    }
     if (!l2.tryLease(key, token, options.leaseTime())) {
       return LeaseState.HELD_ELSEWHERE;
     }
@@ -310,17 +313,11 @@ final class FleetLoader<V> {
         if (hit != null) {
           return hit;
         }
-        LeaseState lease = read.lease();
-        if (lease == LeaseState.NONE) {
-          Object taken = leaseStaleEntry(c, key, token, begin);
-          if (taken instanceof Resolved<?>) {
-            @SuppressWarnings("unchecked")
-            Resolved<V> landed = (Resolved<V>) taken;
-            return landed;
-          }
-          lease = (LeaseState) taken;
+        Object claimed = claim(c, key, token, begin, read.lease());
+        if (claimed instanceof Resolved<?>) {
+          return landed(claimed);
         }
-        if (lease == LeaseState.GRANTED) {
+        if (claimed == LeaseState.GRANTED) {
 
           return fromSource(c, key, token, servable(decode(key, c, read.entry()), Tier.L2, now));
         }

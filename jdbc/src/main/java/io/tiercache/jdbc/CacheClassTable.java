@@ -19,26 +19,8 @@ import java.util.stream.Collectors;
  * {@code updated_at}) never reach {@link CacheClassRows#fromRow}, which refuses unknown columns.
  */
 final class CacheClassTable {
-  /** {@link CacheClassRows#COLUMNS} in table order; a test checks the two agree. */
-  static final List<String> COLUMNS =
-      List.of(
-          "class",
-          "key_pattern",
-          "ttl",
-          "eviction_policy",
-          "expiry_mode",
-          "refresh_strategy",
-          "write_policy",
-          "staleness_epsilon",
-          "stale_while_revalidate",
-          "stale_if_error",
-          "source_rate_limit",
-          "l1_max_entries",
-          "l1_max_bytes",
-          "edge_cacheable",
-          "tags",
-          "ttl_jitter",
-          "early_refresh_beta");
+  /** The columns in table order: the order of {@link CacheClassRows#COLUMNS}. */
+  static final List<String> COLUMNS = CacheClassRows.COLUMNS;
 
   static final String SELECT_ALL =
       "SELECT " + String.join(", ", COLUMNS) + " FROM cache_class ORDER BY class";
