@@ -98,9 +98,25 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
         new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>An L1 hit here builds no {@link Lookup}: it is the hot path, measured against raw Caffeine.
+   */
   @Override
   public V get(String key) {
-    return lookup(key).value();
+    requireKey(key);
+    hotKeys.record(key);
+    CacheClass c = classes.resolve(key);
+    if (c.usesL1()) {
+      Cached<V> hit = freshInL1(c, key, clock.millis());
+      if (hit != null) {
+        metrics.of(c).l1Hits.increment();
+        return hit.value();
+      }
+    }
+    Cached<V> cached = belowL1(c, key).cached();
+    return cached == null ? null : cached.value();
   }
 
   @Override
@@ -115,13 +131,21 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
         m.l1Hits.increment();
         return toLookup(key, c, new Resolved<>(hit, Tier.L1, false));
       }
+    }
+    return toLookup(key, c, belowL1(c, key));
+  }
+
+  /** An L1 miss: one walk below L1 per key at a time in this process. */
+  private Resolved<V> belowL1(CacheClass c, String key) {
+    CacheMetrics.ClassMeters m = metrics.of(c);
+    if (c.usesL1()) {
       m.l1Misses.increment();
     }
     Resolved<V> r = flights.execute(key, () -> fleet.load(c, key), m.coalesced::increment);
     if (r.tier() == Tier.L2 && !r.stale()) {
       maybeRefreshEarly(c, key, r.cached().entry(), clock.millis());
     }
-    return toLookup(key, c, r);
+    return r;
   }
 
   @Override
@@ -206,7 +230,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   /** Whether L1 has a fresh copy of {@code key}, or its class keeps none (no prefetch then). */
   private boolean presentInL1(String key) {
     CacheClass c = classes.resolve(key);
-    Cached<V> cached = c.usesL1() ? fleet.fromL1(c, key) : null;
+    Cached<V> cached = c.usesL1() ? fleet.fromL1(c, key, clock.millis()) : null;
     return !c.usesL1() || (cached != null && cached.entry().isFreshAt(clock.millis()));
   }
 
@@ -246,7 +270,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   /** The L1 copy of {@code key} when it is fresh at {@code now}; slides and refreshes early. */
   private Cached<V> freshInL1(CacheClass c, String key, long now) {
-    Cached<V> cached = fleet.fromL1(c, key);
+    Cached<V> cached = fleet.fromL1(c, key, now);
     if (cached == null || !cached.entry().isFreshAt(now)) {
       return null;
     }
@@ -261,14 +285,19 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   }
 
   private void maybeRefreshEarly(CacheClass c, String key, Entry e, long now) {
+    if (c.refreshStrategy() == io.tiercache.classes.RefreshStrategy.NONE) {
+      return;
+    }
     double r = random != null ? random.nextDouble() : ThreadLocalRandom.current().nextDouble();
+
     double u = 1.0 - r; // in (0, 1]: ln(u) is finite
     if (Deadlines.dueForRefresh(c, e, now, u, options.refreshAheadFraction())) {
       String trigger =
           c.refreshStrategy() == io.tiercache.classes.RefreshStrategy.EARLY_PROBABILISTIC
               ? "early"
               : "ahead";
-      refresher.submit(key, () -> fleet.refreshEarly(c, key, trigger));
+      long seen = e.freshUntilMs();
+      refresher.submit(key, () -> fleet.refreshEarly(c, key, trigger, seen));
     }
   }
 

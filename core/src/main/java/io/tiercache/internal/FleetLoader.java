@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  * single-flight and the local share of the rate limit.
  */
 final class FleetLoader<V> {
-  private static final long MAX_BACKOFF_MS = 16;
+  private static final long MAX_BACKOFF_MS = 4;
 
   private final ValueCodec<V> codec;
   private final Clock clock;
@@ -73,13 +73,23 @@ final class FleetLoader<V> {
     long now = clock.millis();
     // Re-check L1: a caller can miss L1, then lose the CPU while another caller's load fills L1
     // and leaves the single-flight; without this it would load a value L1 already has.
-    Cached<V> local = fromL1(c, key);
+    Cached<V> local = fromL1(c, key, now);
     if (local != null && local.entry().isFreshAt(now)) {
       return new Resolved<>(local, Tier.L1, false);
     }
     Resolved<V> stale = servable(local, Tier.L1, now);
+    // A plain GET first: most reads below L1 find a fresh entry, and GET is the cheapest command;
+    // the lease script runs only for keys that need a load.
+    Object plain = l2.get(key);
+    if (plain == L2Guard.NO_ANSWER) {
+      return withLease(c, key, null, stale, now);
+    }
+    if (plain instanceof Entry e && valid(key, c, e) && e.isFreshAt(now)) {
+      return l2Hit(c, key, e, now, begin);
+    }
     String token = tokens.next();
     Object answer = l2.getOrLease(key, token, options.leaseTime());
+
     if (answer == L2Guard.NO_ANSWER) {
       return withLease(c, key, null, stale, now);
     }
@@ -221,9 +231,13 @@ final class FleetLoader<V> {
    * copy found valid but older than the current generation is re-stamped, so the next check is one
    * comparison and a sliding entry cannot outlive a rule it predates.
    */
-  Cached<V> fromL1(CacheClass c, String key) {
+  Cached<V> fromL1(CacheClass c, String key, long now) {
     Cached<V> cached = c.usesL1() ? l1.get(c, key) : null;
     if (cached == null) {
+      return null;
+    }
+    if (!cached.entry().isServableAt(now)) {
+      l1.remove(c, key, cached); // past every deadline: L1 keeps no expiry of its own
       return null;
     }
     long gen = rules.generation();
@@ -232,11 +246,12 @@ final class FleetLoader<V> {
       return cached;
     }
     if (rules.invalidates(key, c, e)) {
-      l1.invalidate(c, key);
+      l1.remove(c, key, cached);
       return null;
     }
+
     Cached<V> stamped = new Cached<>(e.withGeneration(gen), cached.value());
-    l1.put(c, key, stamped.entry(), stamped.value());
+    l1.replace(c, key, cached, stamped);
     return stamped;
   }
 
@@ -334,14 +349,25 @@ final class FleetLoader<V> {
   }
 
   /** Refreshes a fresh entry before it expires, if nobody else in the fleet is refreshing it. */
-  void refreshEarly(CacheClass c, String key, String trigger) {
+  void refreshEarly(CacheClass c, String key, String trigger, long seenFreshUntil) {
     String token = null;
     if (l2.configured()) {
       token = tokens.next();
       if (!l2.tryLease(key, token, options.leaseTime())) {
         return;
       }
+      // Another node may have refreshed already: its readers drew the early refresh too, and its
+      // new entry is in L2 while our L1 copy still has the old deadline. Adopt that entry instead
+      // of loading again, so the fleet spends one load per expiry, not one per node.
+      long begin = invalidations.begin();
+      Object stored = l2.get(key);
+      if (stored instanceof Entry e && valid(key, c, e) && e.freshUntilMs() > seenFreshUntil) {
+        l2.releaseLease(key, token);
+        install(c, key, new Cached<>(e, e.isAbsent() ? null : codec.decode(e.value())), begin);
+        return;
+      }
     }
+
     metrics.of(c).refresh(trigger);
     fromSource(c, key, token, null);
   }

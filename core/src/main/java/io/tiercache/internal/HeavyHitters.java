@@ -14,8 +14,8 @@ import java.util.Map;
  *
  * <p>Written by hand: no well-kept Java library ships it without a large dependency, and with the
  * small capacities used here (tens of keys) a map plus a linear scan for the minimum is as fast as
- * the linked-bucket structure of the paper. Guarded by this object's monitor; callers sample, so
- * contention stays low.
+ * the linked-bucket structure of the paper. Guarded by {@code lock}. Readers on the hot path only
+ * try the lock: a sample dropped under contention changes an estimate, never a result.
  */
 final class HeavyHitters {
   private final int capacity;
@@ -26,7 +26,30 @@ final class HeavyHitters {
     this.counts = new HashMap<>(capacity * 2);
   }
 
-  synchronized void offer(String key) {
+  private final java.util.concurrent.locks.ReentrantLock lock =
+      new java.util.concurrent.locks.ReentrantLock();
+
+  /** Counts {@code key} unless another thread is counting right now. */
+  void tryOffer(String key) {
+    if (lock.tryLock()) {
+      try {
+        offer(key);
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  void offer(String key) {
+    lock.lock();
+    try {
+      offerLocked(key);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void offerLocked(String key) {
     long[] c = counts.get(key);
     if (c != null) {
       c[0]++;
@@ -49,17 +72,27 @@ final class HeavyHitters {
   }
 
   /** The counts so far, and a fresh start (each publishing window counts on its own). */
-  synchronized Map<String, Long> drain() {
-    Map<String, Long> out = new HashMap<>(counts.size() * 2);
-    counts.forEach((k, v) -> out.put(k, v[0]));
-    counts.clear();
-    return out;
+  Map<String, Long> drain() {
+    lock.lock();
+    try {
+      Map<String, Long> out = new HashMap<>(counts.size() * 2);
+      counts.forEach((k, v) -> out.put(k, v[0]));
+      counts.clear();
+      return out;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** The tracked keys, most counted first (for tests). */
-  synchronized List<String> top() {
-    List<Map.Entry<String, long[]>> entries = new ArrayList<>(counts.entrySet());
-    entries.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
-    return entries.stream().map(Map.Entry::getKey).toList();
+  List<String> top() {
+    lock.lock();
+    try {
+      List<Map.Entry<String, long[]>> entries = new ArrayList<>(counts.entrySet());
+      entries.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+      return entries.stream().map(Map.Entry::getKey).toList();
+    } finally {
+      lock.unlock();
+    }
   }
 }

@@ -74,7 +74,7 @@ final class HotKeys implements AutoCloseable {
   void record(String key) {
     if (options.enabled()
         && (ThreadLocalRandom.current().nextInt() & (options.sampleOneIn() - 1)) == 0) {
-      sketch.offer(key);
+      sketch.tryOffer(key);
     }
   }
 

@@ -2,7 +2,6 @@ package io.tiercache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import io.micrometer.core.instrument.Gauge;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
@@ -13,10 +12,10 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * The node-local tier: one Caffeine cache per class, bounded by entries or bytes (Window TinyLFU),
- * each entry expiring at the stale deadline it carries. Deadlines are never computed here, only
- * inherited from the entry (DESIGN invariant 2): an entry copied from L2 expires in L1 at the same
- * instant it expires in L2.
+ * The node-local tier: one Caffeine cache per class, bounded by entries or bytes (Window TinyLFU).
+ * Deadlines are never computed here, only inherited from the entry (DESIGN invariant 2): the read
+ * path judges every copy by the deadlines it carries, so an entry copied from L2 stops being served
+ * from L1 at the same instant it stops being served from L2.
  */
 final class L1Tier<V> {
   /** What L1 keeps: the envelope, and the decoded value so that a hit decodes nothing. */
@@ -98,9 +97,6 @@ final class L1Tier<V> {
     Caffeine<Object, Object> b =
         Caffeine.newBuilder()
             .executor(executor)
-            // The ticker follows the injected clock, so expiry in tests moves with a manual clock
-            // and L1 deadlines are the same wall-clock instants as the entry's.
-            .ticker(() -> clock.millis() * 1_000_000L)
             .evictionListener((k, v, cause) -> meters.eviction(cause));
     if (c.l1MaxBytes().bytes() > 0) {
       b.maximumWeight(c.l1MaxBytes().bytes())
@@ -115,30 +111,11 @@ final class L1Tier<V> {
     } else {
       b.maximumSize(c.l1MaxEntries());
     }
-    Cache<String, Cached<V>> cache =
-        b.expireAfter(
-                new Expiry<String, Cached<V>>() {
-                  @Override
-                  public long expireAfterCreate(String key, Cached<V> v, long now) {
-                    return untilStale(v);
-                  }
-
-                  @Override
-                  public long expireAfterUpdate(String key, Cached<V> v, long now, long current) {
-                    return untilStale(v);
-                  }
-
-                  @Override
-                  public long expireAfterRead(String key, Cached<V> v, long now, long current) {
-                    return current;
-                  }
-                })
-            .build();
-    return cache;
-  }
-
-  private long untilStale(Cached<V> v) {
-    return Math.max(0, v.entry().staleUntilMs() - clock.millis()) * 1_000_000L;
+    // No Caffeine expiry: deadlines live in the entries and the read path checks them on every
+    // read (a copy past its stale deadline is dropped when read), so L1 needs only the size bound.
+    // Caffeine's per-entry expiry would cost every hit a timer-wheel update: the L1 hit path is
+    // measured against raw Caffeine (docs/BENCHMARKS.md).
+    return b.build();
   }
 
   /** The cached entry of {@code key}, or {@code null}. */
@@ -158,6 +135,22 @@ final class L1Tier<V> {
     Cache<String, Cached<V>> cache = byClass.get(c.name());
     if (cache != null) {
       cache.invalidate(key);
+    }
+  }
+
+  /** Removes {@code key} only while it still maps to {@code expected} (a newer copy stays). */
+  void remove(CacheClass c, String key, Cached<V> expected) {
+    Cache<String, Cached<V>> cache = byClass.get(c.name());
+    if (cache != null) {
+      cache.asMap().remove(key, expected);
+    }
+  }
+
+  /** Replaces {@code key}'s copy only while it is still {@code expected}. */
+  void replace(CacheClass c, String key, Cached<V> expected, Cached<V> next) {
+    Cache<String, Cached<V>> cache = byClass.get(c.name());
+    if (cache != null) {
+      cache.asMap().replace(key, expected, next);
     }
   }
 
