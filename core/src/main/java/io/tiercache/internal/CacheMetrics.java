@@ -32,7 +32,8 @@ public final class CacheMetrics {
   }
 
   ClassMeters of(CacheClass c) {
-    return byClass.computeIfAbsent(c.name(), ClassMeters::new);
+    ClassMeters m = byClass.get(c.name()); // the hot path: no capturing lambda per read
+    return m != null ? m : byClass.computeIfAbsent(c.name(), ClassMeters::new);
   }
 
   void l2Error(String kind, String shard) {
