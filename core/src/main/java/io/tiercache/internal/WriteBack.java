@@ -215,6 +215,7 @@ final class WriteBack<V> implements AutoCloseable {
   private void flushLoop() {
     long backoff = options.retryBackoff().toNanos();
     long closeDeadline = Long.MAX_VALUE;
+    int failedInARow = 0;
     while (true) {
       if (closing && closeDeadline == Long.MAX_VALUE) {
         closeDeadline = System.nanoTime() + options.closeTimeout().toNanos();
@@ -234,11 +235,18 @@ final class WriteBack<V> implements AutoCloseable {
       try {
         writer.writeAll(toMap(batch));
         done(batch);
+        if (failedInARow > 0) {
+          log.info("the source takes write-back batches again after {} failures", failedInARow);
+        }
+        failedInARow = 0;
         backoff = options.retryBackoff().toNanos();
       } catch (Exception | Error e) {
         failures.increment();
-        log.warn(
-            "write-back batch of {} failed; retrying in {} ms", batch.size(), backoff / 1e6, e);
+        // One warning per outage, not one per attempt; the counter has them all.
+        if (failedInARow++ == 0) {
+          log.warn("write-back batches fail; retrying with backoff: {}", e.toString());
+        }
+        log.debug("write-back batch of {} failed", batch.size(), e);
         pause(backoff, closeDeadline);
         backoff = Math.min(backoff * 2, options.maxRetryBackoff().toNanos());
       }
