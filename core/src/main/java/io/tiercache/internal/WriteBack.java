@@ -1,6 +1,7 @@
 package io.tiercache.internal;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.TimeGauge;
@@ -114,6 +115,9 @@ final class WriteBack<V> implements AutoCloseable {
         .register(registry);
     Gauge.builder("tiercache.writeback.journal.bytes", journal, Journal::bytes)
         .description("bytes of journal on disk")
+        .register(registry);
+    FunctionCounter.builder("tiercache.writeback.journal.syncs", journal, Journal::syncs)
+        .description("fsyncs of the journal; writes per fsync shows the group commit at work")
         .register(registry);
     TimeGauge.builder(
             "tiercache.writeback.lag", this, TimeUnit.MILLISECONDS, WriteBack::oldestPendingAgeMs)
