@@ -11,15 +11,18 @@ import java.time.Duration;
  * @param directory this node's journal directory, created if missing. One node at a time: it is
  *     locked while the cache is open. It must survive the process (not a tmpfs), since after a
  *     crash the next start replays it.
- * @param maxJournalSize the bound of the journal on disk; beyond it writes fail fast with {@link
- *     WriteBackFullException} until the source has taken enough of them. At least two segments.
- * @param segmentSize the size at which the journal starts a new file; a file is deleted once every
- *     write in it reached the source or was overwritten. 4 KB to 1 GB.
+ * @param maxJournalSize the bound of the journal on disk, counted in whole segments; beyond it
+ *     writes fail fast with {@link WriteBackFullException} until the source has taken enough of
+ *     them. At least two segments. One more segment is kept prepared ahead of use.
+ * @param segmentSize the size of each journal file, preallocated (zero-filled) before use; a file
+ *     is deleted once every write in it reached the source or was overwritten. One write (key and
+ *     value) must fit in a segment. 4 KB to 1 GB.
  * @param batchSize the most keys per {@link CacheWriter#writeAll} call, 1 to 10,000
  * @param retryBackoff the pause after a failed batch, doubled after each further failure
  * @param maxRetryBackoff the longest pause between attempts
  * @param syncConcurrency how many fsyncs of the journal may run at once (group commit: each covers
- *     every write appended before it began, and overlapping ones let the disk merge them), 1 to 64
+ *     every write appended before it began; overlapping ones help disks that merge flushes), 1 to
+ *     64
  * @param closeTimeout how long closing the cache waits for the pending writes to reach the source;
  *     what is left stays journaled and is replayed at the next start
  */
@@ -40,11 +43,13 @@ public record WriteBackOptions(
   public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofSeconds(10);
 
   /**
-   * Measured on a virtual disk: one fdatasync at a time managed ~600 per second, four at a time
-   * ~6,000, and sixteen ~20,000 (the file system merges overlapping flushes). Four keeps the gain
-   * without a thread storm on small machines.
+   * One fsync at a time, each covering every writer waiting when it starts. With preallocated
+   * segments it did best in {@code WriteBenchmark} on a busy 2-core machine (64 writers: ~50,000
+   * acknowledged writes/s with one, ~35,000 with four, whose extra fsyncs cost CPU). Raise it for
+   * disks that merge overlapping flushes: a raw test on growing files went from ~600 fsyncs/s one
+   * at a time to ~6,000 four at a time.
    */
-  public static final int DEFAULT_SYNC_CONCURRENCY = 4;
+  public static final int DEFAULT_SYNC_CONCURRENCY = 1;
 
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 

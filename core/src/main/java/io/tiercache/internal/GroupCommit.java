@@ -13,10 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  * it began, so one fsync acknowledges every writer waiting at that moment.
  *
  * <p>Up to {@code concurrency} fsyncs may run at once. A writer starts one only when no running
- * fsync already covers its offset and a slot is free; otherwise it parks. Overlapping fsyncs pay
- * off because the file system merges them: on the disk this was built on one fdatasync at a time
- * managed ~600 per second and four overlapping ones ~6,000. (A single flusher thread caps the rate
- * at one fsync's latency per batch.)
+ * fsync already covers its offset and a slot is free; otherwise it parks. With one slot, each fsync
+ * covers every writer that arrived during the previous one, which is the classic group commit; more
+ * slots help disks that merge overlapping flushes (see {@code
+ * WriteBackOptions.DEFAULT_SYNC_CONCURRENCY} for what was measured).
  *
  * <p>Wake-ups are targeted: waiters are kept by offset, and a finished fsync unparks those it
  * covered plus the first one it did not (which may take the freed slot), never all of them.

@@ -27,9 +27,10 @@ class JournalTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private static void append(Journal j, String key, String value) throws IOException {
+  private static long append(Journal j, String key, String value) throws IOException {
     Journal.Appended a = j.append(Journal.PUT, key, bytes(value));
     j.awaitDurable(a.end());
+    return a.end();
   }
 
   @Test
@@ -56,12 +57,12 @@ class JournalTest {
 
   @Test
   void aTornTail_endsTheReplay_andKeepsEveryCompleteRecord() throws IOException {
+    long complete;
     try (Journal j = open(new ArrayList<>(), 1 << 20, 1 << 22)) {
       append(j, "a", "1");
-      append(j, "b", "2");
+      complete = append(j, "b", "2"); // the first segment's base is 0: the end is a position
     }
-    Path file = onlySegment();
-    long complete = Files.size(file);
+    Path file = firstSegment();
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.seek(complete);
       f.write(new byte[] {0, 0, 0, 40, 1, 2, 3}); // a frame header whose payload never came
@@ -74,13 +75,14 @@ class JournalTest {
 
   @Test
   void aCorruptRecord_failsItsChecksum_andEndsTheReplayOfItsSegment() throws IOException {
+    long end;
     try (Journal j = open(new ArrayList<>(), 1 << 20, 1 << 22)) {
       append(j, "a", "1");
-      append(j, "b", "2");
+      end = append(j, "b", "2");
     }
-    Path file = onlySegment();
+    Path file = firstSegment();
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-      f.seek(f.length() - 1);
+      f.seek(end - 1);
       f.write('X'); // the last byte of b's value
     }
     List<Journal.Record> replayed = new ArrayList<>();
@@ -106,7 +108,7 @@ class JournalTest {
       assertThat(j.files()).doesNotContain(oldest.path);
       first.stream().filter(a -> a.segment() != oldest).forEach(a -> j.release(a.segment()));
       assertThat(j.files()).hasSize(1); // the active segment stays
-      assertThat(j.bytes()).isLessThan(4096);
+      assertThat(j.bytes()).isEqualTo(4096); // one preallocated segment
     }
   }
 
@@ -140,11 +142,27 @@ class JournalTest {
     }
   }
 
-  private Path onlySegment() throws IOException {
+  // The journal starts a new segment at each open; the records written before are in the first.
+  private Path firstSegment() throws IOException {
     try (var s = Files.list(dir)) {
-      List<Path> files = s.filter(p -> p.toString().endsWith(".journal")).toList();
-      // The journal starts a new (empty) segment at each open; the records are in the first.
-      return files.stream().filter(p -> p.toFile().length() > 0).findFirst().orElseThrow();
+      return s.filter(p -> p.toString().endsWith(".journal")).sorted().findFirst().orElseThrow();
+    }
+  }
+
+  @Test
+  void segmentFiles_arePreallocated_soAppendsNeverGrowThem() throws IOException {
+    try (Journal j = open(new ArrayList<>(), 8192, 1 << 20)) {
+      append(j, "a", "1");
+      assertThat(Files.size(firstSegment())).isEqualTo(8192);
+    }
+  }
+
+  @Test
+  void aRecordLargerThanASegment_isRefused() throws IOException {
+    try (Journal j = open(new ArrayList<>(), 4096, 1 << 20)) {
+      assertThatThrownBy(() -> j.append(Journal.PUT, "big", new byte[5000]))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("does not fit");
     }
   }
 }
