@@ -3,7 +3,6 @@ package io.tiercache.internal;
 import io.tiercache.WriteBackFullException;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -12,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -32,13 +30,9 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
 /**
- * The write-back journal of one node (DESIGN invariant 7): append-only segment files of framed
- * records, made durable by {@link GroupCommit} before a write is acknowledged.
- *
- * <pre>
- *   frame:   int payload length | int CRC-32C of the payload | payload
- *   payload: byte type (1 put, 2 delete) | long version | int key length | key UTF-8 | value bytes
- * </pre>
+ * The write-back journal of one node (DESIGN invariant 7): append-only segment files of records
+ * framed with a length and a CRC-32C ({@link JournalFrames}), made durable by {@link GroupCommit}
+ * before a write is acknowledged.
  *
  * <p>Offsets are global: a segment named {@code <base>.journal} holds the bytes from {@code base};
  * the next segment starts where this one's file ends.
@@ -46,15 +40,17 @@ import java.util.zip.CRC32C;
  * <p>Segment files are preallocated: written full of zeros and synced before their first record, by
  * a background thread one segment ahead. Appends then overwrite blocks in place and never grow the
  * file, so an fdatasync has no file size or extent to commit, only data: on the disk this was built
- * on the median sync of a 200-byte append fell from 0.2-1.6 ms to 0.13-0.75 ms. PostgreSQL
- * preallocates its WAL segments for the same reason. Replay stops at the zeros after the last
- * record as it stops at a torn frame. A record must fit in one segment. Each segment counts its
- * live records, those not yet written to the source nor overwritten by a newer write of their key;
- * a segment that is not the active one and has none is deleted (the checkpoint). Replay reads every
- * segment in order and stops a segment at its first torn or corrupt frame. Only the tail of the
- * active segment at a crash can be torn, and nothing there was acknowledged: an acknowledged record
- * was covered by an fsync, which covered every record appended before it, since appends are written
- * in order under one lock.
+ * on, the median sync of a 200-byte append fell from 0.2-1.6 ms to 0.13-0.75 ms. PostgreSQL
+ * preallocates its WAL segments for the same reason. A record must fit in one segment.
+ *
+ * <p>Checkpoint: each segment counts its live records, those neither written to the source nor
+ * overwritten by a newer write of their key; a segment that is not the active one and has none left
+ * is deleted.
+ *
+ * <p>Replay reads every segment in order and stops a segment at its first torn, zeroed or corrupt
+ * frame. Only the tail of the active segment at a crash can be torn, and nothing there was
+ * acknowledged: an acknowledged record was covered by an fsync, which covered every record appended
+ * before it, since appends are written in order under one lock.
  *
  * <p>Files are written through {@link RandomAccessFile} and synced with {@code FileDescriptor.sync}
  * rather than through a {@code FileChannel}: an interrupt of any thread inside a channel operation
@@ -67,8 +63,6 @@ import java.util.zip.CRC32C;
 final class Journal implements AutoCloseable {
   static final byte PUT = 1;
   static final byte DELETE = 2;
-  private static final int HEADER = 8;
-  private static final int MAX_PAYLOAD = 256 << 20;
   private static final String SUFFIX = ".journal";
 
   /** A journaled write. */
@@ -202,43 +196,15 @@ final class Journal implements AutoCloseable {
   }
 
   private void readAll(DataInputStream in, Segment s, Replay replay) throws IOException {
-    CRC32C check = new CRC32C();
-    long end = s.base;
-    while (true) {
-      int length;
-      int sum;
-      byte[] payload;
-      try {
-        length = in.readInt();
-        sum = in.readInt();
-        if (length < 13 || length > MAX_PAYLOAD) {
-          return; // a torn or zeroed tail
-        }
-        payload = new byte[length];
-        in.readFully(payload);
-      } catch (EOFException e) {
-        return; // a torn tail
-      }
-      check.reset();
-      check.update(payload);
-      if ((int) check.getValue() != sum) {
-        return;
-      }
-      ByteBuffer b = ByteBuffer.wrap(payload);
-      byte type = b.get();
-      long version = b.getLong();
-      byte[] key = new byte[b.getInt()];
-      b.get(key);
-      byte[] value = new byte[b.remaining()];
-      b.get(value);
-      synchronized (this) {
-        lastVersion = Math.max(lastVersion, version);
-      }
-      end += HEADER + length;
-      s.live.incrementAndGet();
-      replay.accept(
-          new Record(type, new String(key, StandardCharsets.UTF_8), value, version), s, end);
-    }
+    JournalFrames.readAll(
+        in,
+        (record, endInFile) -> {
+          synchronized (this) {
+            lastVersion = Math.max(lastVersion, record.version());
+          }
+          s.live.incrementAndGet();
+          replay.accept(record, s, s.base + endInFile);
+        });
   }
 
   /**
@@ -248,10 +214,7 @@ final class Journal implements AutoCloseable {
    * @throws WriteBackFullException when the journal would grow past its bound; nothing is written
    */
   Appended append(byte type, String key, byte[] value) throws IOException {
-    byte[] k = key.getBytes(StandardCharsets.UTF_8);
-    int payload = 1 + 8 + 4 + k.length + value.length;
-    ByteBuffer buf = ByteBuffer.allocate(HEADER + payload);
-    buf.putInt(payload).putInt(0).put(type).putLong(0).putInt(k.length).put(k).put(value);
+    ByteBuffer buf = JournalFrames.frame(type, key, value);
     synchronized (this) {
       if (closed) {
         throw new IOException("the journal is closed");
@@ -268,10 +231,7 @@ final class Journal implements AutoCloseable {
       }
       long version = Math.max(lastVersion + 1, nowMicros.getAsLong());
       lastVersion = version;
-      buf.putLong(HEADER + 1, version);
-      crc.reset();
-      crc.update(buf.array(), HEADER, payload);
-      buf.putInt(4, (int) crc.getValue());
+      JournalFrames.seal(buf, version, crc);
       Segment s = active;
       s.file.write(buf.array());
       s.size += buf.capacity();
