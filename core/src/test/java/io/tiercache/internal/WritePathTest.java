@@ -281,6 +281,35 @@ class WritePathTest {
   }
 
   @Test
+  void withL2Down_writesStillSucceed_andThisNodeReadsThem() {
+    TieredCache<String> cache = open(builder().writeBack(writeBack()));
+    l2.setDown(true);
+
+    long through = cache.write("wt:1", "v1");
+    cache.write("session:1", "s1");
+
+    assertThat(source.row("wt:1").version()).isEqualTo(through);
+    assertThat(cache.get("wt:1")).isEqualTo("v1");
+    assertThat(cache.get("session:1")).isEqualTo("s1");
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.row("session:1") != null);
+  }
+
+  @Test
+  void aFailedSourceWrite_reachesTheCaller_andDropsTheCachedCopy() {
+    TieredCache<String> cache = open(builder());
+    source.put("wt:1", "old", 1);
+    assertThat(cache.get("wt:1")).isEqualTo("old");
+    source.failWith(k -> new IllegalStateException("constraint violated"));
+
+    assertThatThrownBy(() -> cache.write("wt:1", "new"))
+        .isInstanceOf(io.tiercache.WriteFailedException.class)
+        .hasMessageContaining("constraint violated");
+    assertThat(l2.peek("wt:1")).isNull();
+    source.failWith(null);
+    assertThat(cache.lookup("wt:1").tier()).isEqualTo(Tier.SOURCE);
+  }
+
+  @Test
   void delete_writeThrough_removesFromTheSourceAndEveryTier() {
     TieredCache<String> cache = open(builder());
     cache.write("wt:1", "v");
