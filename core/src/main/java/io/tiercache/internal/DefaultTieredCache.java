@@ -91,6 +91,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
         new Invalidator(this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock);
     this.bulk =
         new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
+    writes.republishReplayed(this);
   }
 
   @Override

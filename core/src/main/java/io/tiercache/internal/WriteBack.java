@@ -76,6 +76,8 @@ final class WriteBack<V> implements AutoCloseable {
   private volatile boolean closing;
   // Records overwritten during replay, released once the journal is open.
   private final List<Journal.Segment> releasedInReplay = new ArrayList<>();
+  // What the replay found pending, until the cache has republished it.
+  private final Map<String, VersionedValue<V>> replayed = new LinkedHashMap<>();
 
   WriteBack(
       WriteBackOptions options,
@@ -102,6 +104,7 @@ final class WriteBack<V> implements AutoCloseable {
     }
     releasedInReplay.forEach(journal::release);
     releasedInReplay.clear();
+    byKey.forEach((k, p) -> replayed.put(k, p.write));
     if (!byKey.isEmpty()) {
       log.info("replayed {} pending writes from {}", byKey.size(), options.directory());
     }
@@ -195,6 +198,16 @@ final class WriteBack<V> implements AutoCloseable {
           return p;
         });
     return released;
+  }
+
+  /**
+   * Hands over, once, the writes the replay found pending: their cache updates may have been lost
+   * with the crash, leaving older copies in L2.
+   */
+  Map<String, VersionedValue<V>> takeReplayed() {
+    Map<String, VersionedValue<V>> out = new LinkedHashMap<>(replayed);
+    replayed.clear();
+    return out;
   }
 
   /** The newest pending write of {@code key}, or {@code null} when the source has them all. */

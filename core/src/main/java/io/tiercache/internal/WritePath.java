@@ -117,6 +117,17 @@ final class WritePath<V> implements AutoCloseable {
     return version;
   }
 
+  /**
+   * Puts the writes the journal replay found pending into the tiers. A node that crashed between
+   * journaling a write and putting it in L2 (or whose put failed) left an older copy there, which
+   * other nodes, and this one once its pending write is flushed, would serve until its TTL.
+   */
+  void republishReplayed(TieredCache<V> cache) {
+    if (writeBack != null) {
+      writeBack.takeReplayed().forEach((key, w) -> apply(cache, key, w));
+    }
+  }
+
   private void apply(TieredCache<V> cache, String key, VersionedValue<V> w) {
     if (w.isDelete()) {
       cache.invalidate(key);

@@ -245,6 +245,25 @@ class WritePathTest {
   }
 
   @Test
+  void writeBack_replayedAfterACrash_replacesTheOlderCopyLeftInL2() {
+    TieredCache<String> first =
+        builder().writeBack(writeBack().withCloseTimeout(Duration.ZERO)).build();
+    first.write("session:1", "v1");
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.row("session:1") != null);
+    source.failWith(k -> new IllegalStateException("source down"));
+    l2.setDown(true); // the next write's L2 put is lost, as in a crash right after journaling
+    long v2 = first.write("session:1", "v2");
+    first.close();
+    l2.setDown(false);
+    assertThat(l2.peek("session:1").version()).isLessThan(v2); // L2 still holds v1
+
+    TieredCache<String> second = open(builder().writeBack(writeBack()));
+
+    assertThat(l2.peek("session:1").version()).isEqualTo(v2);
+    assertThat(second.get("session:1")).isEqualTo("v2");
+  }
+
+  @Test
   void writeBack_atItsBound_refusesNewWrites_andKeepsEveryAcknowledgedOne() {
     source.failWith(k -> new IllegalStateException("source down"));
     WriteBackOptions small =
