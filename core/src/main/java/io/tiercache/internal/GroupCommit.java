@@ -80,27 +80,37 @@ final class GroupCommit {
    * @throws IOException when an fsync failed: after that nothing is known to be durable any more,
    *     and every later caller gets the same failure
    */
+  // An interrupt does not end the wait: the record is appended and will be durable within an
+  // fsync, and a caller told "failed" could retry a write that happened. It is restored after.
   void awaitDurable(long end, Sync sync) throws IOException {
     Thread me = Thread.currentThread();
-    while (true) {
-      check();
-      if (durable.get() >= end) {
-        return;
-      }
-      if (started.get() < end && slots.tryAcquire()) {
-        runSync(sync);
-        continue;
-      }
-      waiting.put(end, me);
-      try {
-        if (durable.get() >= end
-            || failure != null
-            || (started.get() < end && slots.availablePermits() > 0)) {
-          continue; // the re-check: see the class comment
+    boolean interrupted = false;
+    try {
+      while (true) {
+        check();
+        if (durable.get() >= end) {
+          return;
         }
-        LockSupport.park(this);
-      } finally {
-        waiting.remove(end, me);
+        if (started.get() < end && slots.tryAcquire()) {
+          runSync(sync);
+          continue;
+        }
+        waiting.put(end, me);
+        try {
+          if (durable.get() >= end
+              || failure != null
+              || (started.get() < end && slots.availablePermits() > 0)) {
+            continue; // the re-check: see the class comment
+          }
+          LockSupport.park(this);
+          interrupted |= Thread.interrupted(); // else park would return at once, spinning
+        } finally {
+          waiting.remove(end, me);
+        }
+      }
+    } finally {
+      if (interrupted) {
+        me.interrupt();
       }
     }
   }

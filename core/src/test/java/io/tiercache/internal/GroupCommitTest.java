@@ -86,6 +86,45 @@ class GroupCommitTest {
     assertThat(commit.syncs()).isZero();
   }
 
+  @Test
+  void anInterruptedWriter_stillWaitsForItsFsync_andKeepsItsInterrupt() throws Exception {
+    GroupCommit commit = new GroupCommit(1, 0);
+    CountDownLatch syncRunning = new CountDownLatch(1);
+    CountDownLatch releaseSync = new CountDownLatch(1);
+    commit.written(1);
+    Future<?> syncer =
+        pool.submit(
+            () ->
+                awaitDurable(
+                    commit,
+                    1,
+                    () -> {
+                      syncRunning.countDown();
+                      await(releaseSync);
+                    }));
+    assertThat(syncRunning.await(10, TimeUnit.SECONDS)).isTrue();
+    commit.written(2);
+    CountDownLatch parked = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean interruptKept =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread writer =
+        new Thread(
+            () -> {
+              parked.countDown();
+              awaitDurable(commit, 2, () -> {});
+              interruptKept.set(Thread.currentThread().isInterrupted());
+            });
+    writer.start();
+    assertThat(parked.await(10, TimeUnit.SECONDS)).isTrue();
+    writer.interrupt();
+    releaseSync.countDown();
+    syncer.get(10, TimeUnit.SECONDS);
+    writer.join(10_000);
+
+    assertThat(commit.durable()).isEqualTo(2);
+    assertThat(interruptKept.get()).isTrue();
+  }
+
   private static void awaitDurable(GroupCommit commit, long end, GroupCommit.Sync sync) {
     try {
       commit.awaitDurable(end, sync);
