@@ -126,6 +126,13 @@ public final class WriteBenchmark {
     counting.set(false);
     double took = (System.nanoTime() - start) / 1e9;
     long syncs = syncs(meters) - syncs0;
+    double pending = meters.get("tiercache.writeback.pending").gauge().value();
+    double lagMs =
+        meters
+            .get("tiercache.writeback.lag")
+            .timeGauge()
+            .value(java.util.concurrent.TimeUnit.MILLISECONDS);
+    double flushed = meters.get("tiercache.writeback.flushed").counter().count();
     stop.set(true);
     for (Thread w : writers) {
       w.join();
@@ -136,12 +143,16 @@ public final class WriteBenchmark {
     }
     System.out.printf(
         "write-back %-8s %2d threads: %,10.0f acknowledged writes/s, %,8.0f fsyncs/s, %5.1f writes"
-            + " per fsync%n",
+            + " per fsync; flusher: %,.0f rows written, %,.0f keys pending (lag %,.0f ms) at the"
+            + " end%n",
         withL2 ? "L1+L2" : "L1 only",
         threads,
         acks.sum() / took,
         syncs / took,
-        syncs == 0 ? 0 : acks.sum() / (double) syncs);
+        syncs == 0 ? 0 : acks.sum() / (double) syncs,
+        flushed,
+        pending,
+        lagMs);
   }
 
   private static long syncs(SimpleMeterRegistry meters) {
