@@ -51,6 +51,42 @@ public interface TieredCache<V> extends AutoCloseable {
    */
   void put(String key, V value, long version);
 
+  /**
+   * Writes a value by the write policy of the key's class:
+   *
+   * <ul>
+   *   <li>{@code write_through}: the source first ({@link CacheWriter#write}), then every tier,
+   *       other nodes' L1 copies invalidated;
+   *   <li>{@code write_around}: the source, then the key is invalidated on every tier and node;
+   *   <li>{@code write_back}: journaled durably on this node, then put in L1 and L2; the source
+   *       gets it later in batches ({@link CacheWriter#writeAll}). Reads on this node see it at
+   *       once, other nodes through L2;
+   *   <li>{@code write_once}: like write-through for a key that has no value; the same content
+   *       again is a no-op; other content is refused.
+   * </ul>
+   *
+   * A load that started before the write never installs its older value after it (DESIGN invariant
+   * 3).
+   *
+   * @return the version of the value now held (for write-back, the version it was journaled with)
+   * @throws WriteFailedException when the source or the journal failed; nothing was acknowledged
+   * @throws WriteBackFullException when the write-back journal is at its bound (back-pressure)
+   * @throws ImmutableValueException when a write-once key holds different content
+   * @throws InvalidConfigException when the class's policy needs a writer (or write-back options)
+   *     that the builder was not given
+   */
+  long write(String key, V value);
+
+  /**
+   * Deletes a key from the source and every tier, by the class's write policy: from the source then
+   * the tiers, or for {@code write_back} journaled and invalidated now, deleted from the source
+   * later.
+   *
+   * @throws WriteFailedException when the source or the journal failed
+   * @throws InvalidConfigException when no writer was given
+   */
+  void delete(String key);
+
   /** Removes {@code key} from every tier and node; the next read loads it again. */
   void invalidate(String key);
 

@@ -31,6 +31,8 @@ public final class TieredCacheBuilder<V> {
   private Clock clock = Clock.systemUTC();
   private Executor executor = ForkJoinPool.commonPool();
   private MeterRegistry meterRegistry;
+  private CacheWriter<V> writer;
+  private WriteBackOptions writeBack;
 
   TieredCacheBuilder(ValueCodec<V> codec) {
     this.codec = Objects.requireNonNull(codec, "codec");
@@ -45,6 +47,25 @@ public final class TieredCacheBuilder<V> {
   /** Reads the source of truth. Required. */
   public TieredCacheBuilder<V> loader(CacheLoader<V> loader) {
     this.loader = Objects.requireNonNull(loader, "loader");
+    return this;
+  }
+
+  /**
+   * Writes the source of truth for {@link TieredCache#write} and {@link TieredCache#delete}; the
+   * cache is read-only (writes fail) when not set.
+   */
+  public TieredCacheBuilder<V> writer(CacheWriter<V> writer) {
+    this.writer = Objects.requireNonNull(writer, "writer");
+    return this;
+  }
+
+  /**
+   * Where this node journals the writes of {@code write_back} classes. Without it, writes to such
+   * classes fail. The journal is replayed when the cache is built: writes a crash left pending are
+   * sent to the source again.
+   */
+  public TieredCacheBuilder<V> writeBack(WriteBackOptions writeBack) {
+    this.writeBack = Objects.requireNonNull(writeBack, "writeBack");
     return this;
   }
 
@@ -123,6 +144,8 @@ public final class TieredCacheBuilder<V> {
    * Builds the cache.
    *
    * @throws NullPointerException when no loader was set
+   * @throws WriteFailedException when the write-back journal cannot be opened (or is open in
+   *     another process)
    */
   public TieredCache<V> build() {
     Objects.requireNonNull(loader, "a loader is required");
@@ -139,6 +162,8 @@ public final class TieredCacheBuilder<V> {
         random,
         nodeId,
         invalidationBus != null ? invalidationBus : new InProcessInvalidationBus(),
-        hotKeyOptions);
+        hotKeyOptions,
+        writer,
+        writeBack);
   }
 }

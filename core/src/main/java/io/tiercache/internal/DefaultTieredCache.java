@@ -2,6 +2,7 @@ package io.tiercache.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.CacheLoader;
+import io.tiercache.CacheWriter;
 import io.tiercache.HotKey;
 import io.tiercache.HotKeyOptions;
 import io.tiercache.InvalidConfigException;
@@ -15,6 +16,7 @@ import io.tiercache.Lookup;
 import io.tiercache.Tier;
 import io.tiercache.TieredCache;
 import io.tiercache.ValueCodec;
+import io.tiercache.WriteBackOptions;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.internal.L1Tier.Cached;
@@ -54,6 +56,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final SingleFlight<Resolved<V>> flights = new SingleFlight<>();
   private final Invalidator invalidator;
   private final HotKeys hotKeys;
+  private final WritePath<V> writes;
 
   /** Wiring; use {@link TieredCache#builder}. */
   public DefaultTieredCache(
@@ -69,7 +72,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       RandomGenerator random,
       String nodeId,
       InvalidationBus bus,
-      HotKeyOptions hotKeyOptions) {
+      HotKeyOptions hotKeyOptions,
+      CacheWriter<V> writer,
+      WriteBackOptions writeBack) {
     this.classes = new LiveClasses(classes);
     this.clock = clock;
     this.options = options;
@@ -78,10 +83,12 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.l1 = new L1Tier<>(classes, clock, executor, metrics);
     this.l2 = new L2Guard(remote, l2Options, metrics);
     this.invalidations = new LocalInvalidations(100_000, Duration.ofMinutes(10));
+    // Before any thread starts: opening the journal is what may fail here.
+    this.writes = new WritePath<>(writer, writeBack, codec, clock, registry);
     this.refresher = new BackgroundRefresher(options.refreshThreads(), options.refreshQueue());
     LeaseTokens tokens = new LeaseTokens(nodeId);
     InvalidationRules rules = new InvalidationRules();
-    SourceGate<V> gate = new SourceGate<>(loader, l2, metrics, options);
+    SourceGate<V> gate = new SourceGate<>(writes.loaderOverPending(loader), l2, metrics, options);
     this.fleet =
         new FleetLoader<>(
             codec, clock, l1, l2, gate, invalidations, metrics, options, tokens, refresher, rules);
@@ -96,6 +103,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
             key -> refresher.submit("hot:" + key, () -> lookup(key)));
     this.bulk =
         new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
+    writes.republishReplayed(this);
   }
 
   /**
@@ -201,6 +209,19 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   }
 
   @Override
+  public long write(String key, V value) {
+    requireKey(key);
+    Objects.requireNonNull(value, "value");
+    return writes.write(this, classes.resolve(key), key, value);
+  }
+
+  @Override
+  public void delete(String key) {
+    requireKey(key);
+    writes.delete(this, classes.resolve(key), key);
+  }
+
+  @Override
   public void invalidate(String key) {
     requireKey(key);
     invalidator.invalidate(InvalidationRequest.key(key));
@@ -262,6 +283,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   @Override
   public void close() {
+    writes.close(); // first: flushing write-back needs nothing else, and writes stop here
     hotKeys.close();
     invalidator.close();
     refresher.close();
@@ -329,6 +351,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   /** For tests in this package: runs L1's pending maintenance. */
   void cleanUpL1() {
     l1.cleanUp();
+  }
+
+  /** For tests in this package: the write-back engine, or {@code null}. */
+  WriteBack<V> writeBack() {
+    return writes.writeBack();
   }
 
   /** For tests in this package: whether no background refresh is queued or running. */

@@ -65,6 +65,11 @@ public record JdbcOptions(
         url, user, password, DEFAULT_SCHEMA, DEFAULT_MAX_POOL_SIZE, DEFAULT_CONNECTION_TIMEOUT);
   }
 
+  /** A copy with another URL (the same database through another route, say). */
+  public JdbcOptions withUrl(String url) {
+    return new JdbcOptions(url, user, password, schema, maxPoolSize, connectionTimeout);
+  }
+
   /** A copy with another schema. */
   public JdbcOptions withSchema(String schema) {
     return new JdbcOptions(url, user, password, schema, maxPoolSize, connectionTimeout);

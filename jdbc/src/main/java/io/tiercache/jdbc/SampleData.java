@@ -113,6 +113,14 @@ public final class SampleData {
     return new SqlLoader(dataSource, new SqlLoader.Queries(SINGLE_KEY_SQL, BULK_SQL));
   }
 
+  /**
+   * A writer of {@code sample_item}: version-guarded upserts of {@code v} and {@code version}
+   * ({@link SqlWriter.Statements#forTable}); tags are left as they are.
+   */
+  public static SqlWriter writer(DataSource dataSource) {
+    return new SqlWriter(dataSource, SqlWriter.Statements.forTable("sample_item"));
+  }
+
   private static boolean hasRows(Connection conn) throws SQLException {
     try (Statement st = conn.createStatement();
         ResultSet rs = st.executeQuery("SELECT 1 FROM sample_item FETCH FIRST 1 ROWS ONLY")) {

@@ -40,6 +40,54 @@ final class SqlTemplate {
     return new Scan(placeholders, tokens);
   }
 
+  /** A statement with named parameters turned into JDBC's {@code ?}, and the name of each. */
+  record Named(String sql, List<String> parameters) {}
+
+  /**
+   * Replaces the named parameters ({@code :name}, one of {@code names}) outside literals, quoted
+   * identifiers and comments by {@code ?}; a name may occur more than once. PostgreSQL casts
+   * ({@code x::text}) are left alone.
+   */
+  static Named named(String sql, List<String> names) {
+    StringBuilder out = new StringBuilder(sql.length());
+    List<String> order = new ArrayList<>();
+    int i = 0;
+    while (i < sql.length()) {
+      char c = sql.charAt(i);
+      int skip = i;
+      if (c == '\'' || c == '"') {
+        skip = closing(sql, i + 1, String.valueOf(c));
+      } else if (sql.startsWith("--", i)) {
+        skip = closing(sql, i + 2, "\n");
+      } else if (sql.startsWith("/*", i)) {
+        skip = closing(sql, i + 2, "*/");
+      }
+      if (skip != i) {
+        out.append(sql, i, skip);
+        i = skip;
+        continue;
+      }
+      String name = c == ':' && (i == 0 || sql.charAt(i - 1) != ':') ? nameAt(sql, i + 1) : null;
+      if (name != null && names.contains(name)) {
+        out.append('?');
+        order.add(name);
+        i += 1 + name.length();
+      } else {
+        out.append(c);
+        i++;
+      }
+    }
+    return new Named(out.toString(), List.copyOf(order));
+  }
+
+  private static String nameAt(String sql, int from) {
+    int end = from;
+    while (end < sql.length() && isIdentifierPart(sql.charAt(end))) {
+      end++;
+    }
+    return end > from ? sql.substring(from, end) : null;
+  }
+
   /**
    * {@code sql} with its one {@code :keys} token replaced by {@code n} comma-separated {@code ?}.
    */
