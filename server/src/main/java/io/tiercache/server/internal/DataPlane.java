@@ -1,0 +1,133 @@
+package io.tiercache.server.internal;
+
+import io.javalin.http.Context;
+import io.tiercache.InvalidationRequest;
+import io.tiercache.Lookup;
+import io.tiercache.TierCacheException;
+import io.tiercache.server.internal.Auth.Principal;
+import io.tiercache.server.internal.Namespaces.Namespace;
+import java.time.Clock;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET}, {@code PUT} and {@code DELETE} on {@code /v1/cache/{namespace}/{key}}: read-through,
+ * store, invalidate. A read answers with the value and the headers of {@link CacheHeaders}; {@code
+ * If-None-Match} with the current ETag answers 304.
+ */
+public final class DataPlane {
+  /** The header carrying the version of a {@code PUT}. */
+  public static final String VERSION_HEADER = "X-Tiercache-Version";
+
+  private static final Pattern VERSION = Pattern.compile("[0-9]{1,18}");
+  private static final String TEXT = "text/plain; charset=utf-8";
+
+  private final Namespaces namespaces;
+  private final Auth auth;
+  private final Inputs inputs;
+  private final Invalidations invalidations;
+  private final Clock clock;
+
+  public DataPlane(
+      Namespaces namespaces, Auth auth, Inputs inputs, Invalidations invalidations, Clock clock) {
+    this.namespaces = namespaces;
+    this.auth = auth;
+    this.inputs = inputs;
+    this.invalidations = invalidations;
+    this.clock = clock;
+  }
+
+  /** {@code GET}: the value, read through the tiers. */
+  public void get(Context ctx) {
+    Target t = target(ctx, "read");
+    requireClass(t);
+    Lookup<String> found = t.ns().cache().lookup(t.key());
+    if (!found.found()) {
+      ctx.header("X-Cache", CacheHeaders.xCache(found));
+      throw new ApiException.NotFound(
+          "key", "namespace '" + t.ns().name() + "' has no value for key '" + t.key() + "'");
+    }
+    String etag = CacheHeaders.etag(found.version());
+    ctx.header("ETag", etag);
+    ctx.header(
+        "Cache-Control", CacheHeaders.cacheControl(found, t.ns().publicRead(), clock.instant()));
+    ctx.header("xkey", CacheHeaders.surrogateKeys(t.ns().name(), found));
+    ctx.header("X-Cache", CacheHeaders.xCache(found));
+    ctx.header("X-Tc-Namespace", t.ns().name());
+    ctx.header("X-Tc-Key", t.key());
+    ctx.header("X-Tc-Class", found.cacheClass().name());
+    if (CacheHeaders.notModified(ctx.header("If-None-Match"), etag)) {
+      ctx.status(304);
+      return;
+    }
+    ctx.contentType(TEXT).result(found.value());
+  }
+
+  /**
+   * {@code PUT}: stores the body as the key's value in every tier, with the version of the header
+   * {@value #VERSION_HEADER} or, without one, the current time in milliseconds (newer than any
+   * earlier write of this node). The source is not written: write policies build on this.
+   */
+  public void put(Context ctx) {
+    Target t = target(ctx, "write");
+    requireClass(t);
+    long version = version(ctx.header(VERSION_HEADER));
+    String value = Inputs.utf8("body", ctx.bodyAsBytes());
+    t.ns().cache().put(t.key(), value, version);
+    invalidations.purgeWritten(t.ns(), t.key());
+    ctx.header("ETag", CacheHeaders.etag(version)).status(204);
+  }
+
+  /** {@code DELETE}: invalidates the key on every tier, node and the edge; audited. */
+  public void delete(Context ctx) {
+    Target t = target(ctx, "invalidate");
+    String reason = inputs.reason("reason", ctx.queryParam("reason"));
+    InvalidationRequest request =
+        InvalidationRequest.key(t.key()).because(reason).by(t.principal().name());
+    ctx.json(invalidations.invalidate(t.ns(), request).toJson(t.ns().name()));
+  }
+
+  private record Target(Namespace ns, String key, Principal principal) {}
+
+  /**
+   * The namespace and key of the path, once the caller is known to hold {@code verb} on the
+   * namespace. Order: a bad credential (401), malformed input (400), no credential where one is
+   * needed (401), a missing scope (403), and only then an unknown namespace (404), so that a tenant
+   * cannot probe other tenants' namespaces.
+   */
+  private Target target(Context ctx, String verb) {
+    Principal p = auth.authenticate(ctx);
+    String nsName = inputs.namespace(ctx.pathParam("namespace"));
+    String key = inputs.key("key", ctx.pathParam("key"));
+    Namespace ns = namespaces.get(nsName);
+    boolean open = verb.equals("read") && ns != null && ns.publicRead();
+    if (!open) {
+      if (p == null) {
+        throw new ApiException.Unauthorized("a bearer token is required", false);
+      }
+      Auth.requireScope(p, verb, nsName);
+    }
+    if (ns == null) {
+      throw new ApiException.NotFound("namespace", "no namespace is named '" + nsName + "'");
+    }
+    return new Target(ns, key, p);
+  }
+
+  private static void requireClass(Target t) {
+    try {
+      t.ns().cache().classOf(t.key());
+    } catch (TierCacheException e) {
+      throw new ApiException.NotFound("key", "no cache class matches key '" + t.key() + "'");
+    }
+  }
+
+  private long version(String header) {
+    if (header == null) {
+      return clock.millis();
+    }
+    if (!VERSION.matcher(header).matches()) {
+      throw new ApiException.BadRequest(
+          VERSION_HEADER, "must be a whole number from 0 to 999999999999999999");
+    }
+    return Long.parseLong(header);
+  }
+}
