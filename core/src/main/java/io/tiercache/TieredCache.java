@@ -101,6 +101,12 @@ public interface TieredCache<V> extends AutoCloseable {
    */
   Invalidation invalidate(InvalidationRequest request);
 
+  /**
+   * The highest invalidation sequence this node has applied: its watermark on the bus. An
+   * invalidation with sequence {@code s} has reached this node once the watermark is {@code >= s}.
+   */
+  long invalidationWatermark();
+
   /** The cache class of {@code key}. */
   CacheClass classOf(String key);
 

@@ -95,9 +95,10 @@ public final class CacheClassRows {
     Object v;
     if ((v = row.get("source_rate_limit")) != null) {
       double rate = number(where, "source_rate_limit", v);
-      if (rate < 0) {
+      if (!(rate >= 0) || Double.isInfinite(rate)) {
         throw new InvalidConfigException(
-            where + "source_rate_limit", "must be >= 0 loads/s (0: unlimited), was " + v);
+            where + "source_rate_limit",
+            "must be a finite number >= 0 loads/s (0: unlimited), was " + v);
       }
       b.sourceRateLimit(new RateLimit(rate));
     }
@@ -278,7 +279,11 @@ public final class CacheClassRows {
     Collection<?> items = v instanceof Collection<?> c ? c : Arrays.asList(v.toString().split(","));
     Set<String> tags = new LinkedHashSet<>();
     for (Object item : items) {
+      if (item == null) {
+        throw new InvalidConfigException("tags", "a tag may not be null");
+      }
       String tag = item.toString().trim();
+
       if (!tag.isEmpty()) {
         tags.add(tag);
       }

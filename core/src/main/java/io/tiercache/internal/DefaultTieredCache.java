@@ -238,7 +238,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     return invalidator.invalidate(request);
   }
 
-  /** The highest invalidation sequence this node has applied (its watermark on the bus). */
+  @Override
   public long invalidationWatermark() {
     return invalidator.watermark();
   }

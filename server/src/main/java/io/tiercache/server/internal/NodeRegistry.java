@@ -2,7 +2,6 @@ package io.tiercache.server.internal;
 
 import io.tiercache.Invalidation;
 import io.tiercache.TieredCache;
-import io.tiercache.internal.DefaultTieredCache;
 import io.tiercache.spi.InvalidationBus;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -210,8 +209,7 @@ public final class NodeRegistry implements AutoCloseable {
   }
 
   private static long watermark(TieredCache<?> cache) {
-    // The watermark is not on the TieredCache interface yet (asked for); the default cache has it.
-    return cache instanceof DefaultTieredCache<?> d ? d.invalidationWatermark() : Long.MAX_VALUE;
+    return cache.invalidationWatermark();
   }
 
   /** Stops acknowledging and leaves the registry, so others stop expecting this node. */
