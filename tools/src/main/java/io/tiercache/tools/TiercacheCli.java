@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = TiercacheCli.Version.class,
     description = "Operator tooling for tiercache, a multi-tier cache (Caffeine L1, Redis L2).",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class TiercacheCli implements Runnable {
   @Spec private CommandSpec spec;
 
@@ -53,7 +53,7 @@ public final class TiercacheCli implements Runnable {
   /** Without a subcommand there is nothing to do: says so and lists the commands. */
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing a command, e.g. 'tiercache demo'.");
+    throw new ParameterException(spec.commandLine(), "Missing a command, e.g. 'tiercache run'.");
   }
 
   /** The version Maven wrote into {@code version.properties} when it built the tools. */
