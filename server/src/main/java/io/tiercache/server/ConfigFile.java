@@ -219,6 +219,7 @@ public final class ConfigFile {
                   "url",
                   "user",
                   "password",
+                  "write_table",
                   "timeout",
                   "headers",
                   "version_header",
@@ -236,13 +237,16 @@ public final class ConfigFile {
   private static NamespaceConfig.Source source(ConfigSection s) {
     String type = s.text("type");
     if ("sql".equals(type)) {
-      only(s, Set.of("type", "single_key_sql", "bulk_sql", "url", "user", "password"));
+      only(
+          s,
+          Set.of("type", "single_key_sql", "bulk_sql", "url", "user", "password", "write_table"));
       return new NamespaceConfig.SqlSource(
           s.text("single_key_sql"),
           s.text("bulk_sql"),
           s.text("url"),
           s.text("user"),
-          s.text("password"));
+          s.text("password"),
+          s.text("write_table"));
     }
     if ("http".equals(type)) {
       only(s, Set.of("type", "url", "timeout", "headers", "version_header", "tags_header"));

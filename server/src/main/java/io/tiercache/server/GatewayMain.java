@@ -107,7 +107,7 @@ public final class GatewayMain {
             SAMPLE_NAMESPACE,
             true,
             new NamespaceConfig.SqlSource(
-                SampleData.SINGLE_KEY_SQL, SampleData.BULK_SQL, null, null, null));
+                SampleData.SINGLE_KEY_SQL, SampleData.BULK_SQL, null, null, null, "sample_item"));
     return new GatewayConfig(
         null,
         GatewayConfig.Http.DEFAULT.withPort(port),

@@ -54,10 +54,32 @@ public record NamespaceConfig(String name, boolean publicRead, Source source) {
    * @param user the user of {@code url}
    * @param password the password of {@code url}; never printed
    */
+  /**
+   * A JDBC source defined by SQL.
+   *
+   * @param writeTable a table with columns {@code k, v, version} that PUT and DELETE write through
+   *     the key's class write policy; {@code null}: the namespace is read-only at the source (PUT
+   *     only stores in the cache tiers, DELETE only invalidates)
+   */
   public record SqlSource(
-      String singleKeySql, String bulkSql, String url, String user, String password)
+      String singleKeySql,
+      String bulkSql,
+      String url,
+      String user,
+      String password,
+      String writeTable)
       implements Source {
+    /** A read-only source. */
+    public SqlSource(
+        String singleKeySql, String bulkSql, String url, String user, String password) {
+      this(singleKeySql, bulkSql, url, user, password, null);
+    }
+
     public SqlSource {
+      if (writeTable != null && !writeTable.matches("[A-Za-z_][A-Za-z0-9_.]{0,127}")) {
+        throw new InvalidConfigException(
+            "write_table", "'" + writeTable + "' is not a table name: letters, digits, _ and .");
+      }
       if (singleKeySql == null || singleKeySql.isBlank()) {
         throw new InvalidConfigException("single_key_sql", "a SQL query is required");
       }

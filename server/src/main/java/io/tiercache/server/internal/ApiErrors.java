@@ -87,7 +87,18 @@ public final class ApiErrors {
           o.getMessage(),
           Map.of("Retry-After", Long.toString(seconds)));
     }
+    if (e instanceof io.tiercache.ImmutableValueException i) {
+      return new Problem(409, "immutable", "key", i.getMessage(), Map.of());
+    }
+    if (e instanceof io.tiercache.WriteBackFullException w) {
+      return new Problem(503, "write_back_full", "key", w.getMessage(), Map.of("Retry-After", "1"));
+    }
+    if (e instanceof io.tiercache.WriteFailedException w) {
+      log.warn("{}", w.getMessage());
+      return new Problem(502, "source_write_failed", "key", w.getMessage(), Map.of());
+    }
     if (e instanceof LoadFailedException l) {
+
       log.warn("{}", l.getMessage());
       return new Problem(502, "source_failed", "key", l.getMessage(), Map.of());
     }

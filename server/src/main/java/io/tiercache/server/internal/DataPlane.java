@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.tiercache.InvalidationRequest;
 import io.tiercache.Lookup;
 import io.tiercache.TierCacheException;
+import io.tiercache.server.NamespaceConfig;
 import io.tiercache.server.internal.Auth.Principal;
 import io.tiercache.server.internal.Namespaces.Namespace;
 import java.time.Clock;
@@ -63,16 +64,23 @@ public final class DataPlane {
   }
 
   /**
-   * {@code PUT}: stores the body as the key's value in every tier, with the version of the header
-   * {@value #VERSION_HEADER} or, without one, the current time in milliseconds (newer than any
-   * earlier write of this node). The source is not written: write policies build on this.
+   * {@code PUT}: writes the body as the key's value. A namespace with a {@code write_table} writes
+   * through the key's class write policy (write-through, write-around, write-back, write-once) and
+   * answers the source's new version. Otherwise the value is stored in every tier only, with the
+   * version of the header {@value #VERSION_HEADER} or, without one, the current time in
+   * milliseconds.
    */
   public void put(Context ctx) {
     Target t = target(ctx, "write");
     requireClass(t);
-    long version = version(ctx.header(VERSION_HEADER));
     String value = Inputs.utf8("body", ctx.bodyAsBytes());
-    t.ns().cache().put(t.key(), value, version);
+    long version;
+    if (writable(t)) {
+      version = t.ns().cache().write(t.key(), value);
+    } else {
+      version = version(ctx.header(VERSION_HEADER));
+      t.ns().cache().put(t.key(), value, version);
+    }
     invalidations.purgeWritten(t.ns(), t.key());
     ctx.header("ETag", CacheHeaders.etag(version)).status(204);
   }
@@ -81,12 +89,20 @@ public final class DataPlane {
   public void delete(Context ctx) {
     Target t = target(ctx, "invalidate");
     String reason = inputs.reason("reason", ctx.queryParam("reason"));
+    if (writable(t)) {
+      t.ns().cache().delete(t.key()); // from the source, through the class's write policy
+    }
     InvalidationRequest request =
         InvalidationRequest.key(t.key()).because(reason).by(t.principal().name());
     ctx.json(invalidations.invalidate(t.ns(), request).toJson(t.ns().name()));
   }
 
   private record Target(Namespace ns, String key, Principal principal) {}
+
+  private static boolean writable(Target t) {
+    return t.ns().config().source() instanceof NamespaceConfig.SqlSource sql
+        && sql.writeTable() != null;
+  }
 
   /**
    * The namespace and key of the path, once the caller is known to hold {@code verb} on the

@@ -5,15 +5,19 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.tiercache.CacheLoader;
+import io.tiercache.CacheWriter;
 import io.tiercache.L2Options;
 import io.tiercache.TieredCache;
 import io.tiercache.ValueCodec;
+import io.tiercache.WriteBackOptions;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.jdbc.SqlLoader;
+import io.tiercache.jdbc.SqlWriter;
 import io.tiercache.server.NamespaceConfig;
 import io.tiercache.spi.InvalidationBus;
 import io.tiercache.spi.RemoteTier;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -71,6 +75,7 @@ public final class Namespaces implements AutoCloseable {
     try {
       for (NamespaceConfig nc : configs) {
         CacheLoader<String> loader;
+        CacheWriter<String> writer = null;
         if (nc.source() instanceof NamespaceConfig.SqlSource sql) {
           DataSource ds = w.database();
           if (sql.url() != null) {
@@ -79,6 +84,9 @@ public final class Namespaces implements AutoCloseable {
             ds = own;
           }
           loader = SqlLoader.of(ds, sql.singleKeySql(), sql.bulkSql());
+          if (sql.writeTable() != null) {
+            writer = new SqlWriter(ds, SqlWriter.Statements.forTable(sql.writeTable()));
+          }
         } else {
           if (http == null) {
             http =
@@ -102,6 +110,13 @@ public final class Namespaces implements AutoCloseable {
                 .meterRegistry(tagged)
                 .nodeId(w.nodeId())
                 .clock(w.clock());
+        if (writer != null) {
+          // Write-back classes journal here, one directory per node and namespace.
+          Path journal =
+              Path.of(
+                  System.getProperty("java.io.tmpdir"), "tiercache-journal", w.nodeId(), nc.name());
+          builder.writer(writer).writeBack(WriteBackOptions.in(journal));
+        }
         RemoteTier remote = w.remoteTiers().apply(nc.name());
         if (remote != null) {
           builder.remoteTier(remote);
