@@ -30,6 +30,7 @@ public final class TieredCacheBuilder<V> {
   private Clock clock = Clock.systemUTC();
   private Executor executor = ForkJoinPool.commonPool();
   private MeterRegistry meterRegistry;
+  private double staleReadSampling;
 
   TieredCacheBuilder(ValueCodec<V> codec) {
     this.codec = Objects.requireNonNull(codec, "codec");
@@ -113,6 +114,22 @@ public final class TieredCacheBuilder<V> {
   }
 
   /**
+   * Re-checks this fraction (0 to 1) of served hits against the source in the background and counts
+   * those proven staler than {@code ttl + staleness_epsilon} as {@code
+   * tiercache.stale.reads{class,tier}}; 0 (off) when not set. Checks take permits of the class's
+   * rate limit and are dropped, never queued without bound, when there are none.
+   *
+   * @throws InvalidConfigException when {@code fraction} is not within 0 to 1
+   */
+  public TieredCacheBuilder<V> staleReadSampling(double fraction) {
+    if (!(fraction >= 0 && fraction <= 1)) {
+      throw new InvalidConfigException("staleReadSampling", "must be 0 to 1, was " + fraction);
+    }
+    this.staleReadSampling = fraction;
+    return this;
+  }
+
+  /**
    * Builds the cache.
    *
    * @throws NullPointerException when no loader was set
@@ -131,6 +148,7 @@ public final class TieredCacheBuilder<V> {
         meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(),
         random,
         nodeId,
-        invalidationBus != null ? invalidationBus : new InProcessInvalidationBus());
+        invalidationBus != null ? invalidationBus : new InProcessInvalidationBus(),
+        staleReadSampling);
   }
 }

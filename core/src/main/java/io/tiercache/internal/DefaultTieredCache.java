@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.CacheLoader;
 import io.tiercache.InvalidConfigException;
 import io.tiercache.Invalidation;
+import io.tiercache.InvalidationDeferredException;
 import io.tiercache.InvalidationRequest;
 import io.tiercache.InvalidationScope;
 import io.tiercache.L2Options;
@@ -50,6 +51,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final RandomGenerator random;
   private final SingleFlight<Resolved<V>> flights = new SingleFlight<>();
   private final Invalidator invalidator;
+  private final StaleReadSampler<V> sampler;
 
   /** Wiring; use {@link TieredCache#builder}. */
   public DefaultTieredCache(
@@ -65,6 +67,30 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       RandomGenerator random,
       String nodeId,
       InvalidationBus bus) {
+    this(
+        codec, classes, loader, remote, l2Options, options, clock, executor, registry, random,
+        nodeId, bus, 0);
+  }
+
+  /**
+   * Wiring; use {@link TieredCache#builder}.
+   *
+   * @param staleReadSampling the fraction of served hits re-checked against the source
+   */
+  public DefaultTieredCache(
+      ValueCodec<V> codec,
+      CacheClasses classes,
+      CacheLoader<V> loader,
+      RemoteTier remote,
+      L2Options l2Options,
+      LoadOptions options,
+      Clock clock,
+      Executor executor,
+      MeterRegistry registry,
+      RandomGenerator random,
+      String nodeId,
+      InvalidationBus bus,
+      double staleReadSampling) {
     this.classes = new LiveClasses(classes);
     this.clock = clock;
     this.options = options;
@@ -77,11 +103,26 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     LeaseTokens tokens = new LeaseTokens(nodeId);
     InvalidationRules rules = new InvalidationRules();
     SourceGate<V> gate = new SourceGate<>(loader, l2, metrics, options);
+    this.invalidator =
+        new Invalidator(
+            this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock, metrics);
+    ConsistencyWindow window =
+        new ConsistencyWindow(clock, invalidator::lastHeard, invalidator::delivered, metrics);
     this.fleet =
         new FleetLoader<>(
-            codec, clock, l1, l2, gate, invalidations, metrics, options, tokens, refresher, rules);
-    this.invalidator =
-        new Invalidator(this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock);
+            codec,
+            clock,
+            l1,
+            l2,
+            gate,
+            invalidations,
+            metrics,
+            options,
+            tokens,
+            refresher,
+            rules,
+            window);
+    this.sampler = new StaleReadSampler<>(staleReadSampling, gate, metrics, clock);
     this.bulk =
         new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
   }
@@ -97,9 +138,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     CacheClass c = classes.resolve(key);
     CacheMetrics.ClassMeters m = metrics.of(c);
     if (c.usesL1()) {
-      Cached<V> hit = freshInL1(c, key, clock.millis());
+      long now = clock.millis();
+      Cached<V> hit = freshInL1(c, key, now);
       if (hit != null) {
         m.l1Hits.increment();
+        sampler.served(c, key, Tier.L1, hit.entry(), now);
         return toLookup(key, c, new Resolved<>(hit, Tier.L1, false));
       }
       m.l1Misses.increment();
@@ -107,6 +150,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     Resolved<V> r = flights.execute(key, () -> fleet.load(c, key), m.coalesced::increment);
     if (r.tier() == Tier.L2 && !r.stale()) {
       maybeRefreshEarly(c, key, r.cached().entry(), clock.millis());
+    }
+    if (r.tier() != Tier.SOURCE && r.cached() != null) {
+      sampler.served(c, key, r.tier(), r.cached().entry(), clock.millis());
     }
     return toLookup(key, c, r);
   }
@@ -165,7 +211,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   @Override
   public void invalidate(String key) {
     requireKey(key);
-    invalidator.invalidate(InvalidationRequest.key(key));
+    try {
+      invalidator.invalidate(InvalidationRequest.key(key));
+    } catch (InvalidationDeferredException journaled) {
+      // Applied here and replayed to L2 and the bus when Redis is back (DESIGN invariant 6).
+    }
   }
 
   @Override
@@ -207,6 +257,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   @Override
   public void close() {
+    sampler.close();
     invalidator.close();
     refresher.close();
     l2.close();

@@ -37,6 +37,8 @@ final class L2Guard {
   private final long timeoutNanos;
   private final CircuitBreaker breaker;
   private final CacheMetrics metrics;
+  // Set while invalidations journaled during an outage wait to be replayed (OutageJournal).
+  private volatile boolean held;
 
   L2Guard(RemoteTier remote, L2Options options, CacheMetrics metrics) {
     this.remote = remote;
@@ -218,7 +220,35 @@ final class L2Guard {
         != NO_ANSWER;
   }
 
+  /**
+   * Holds or releases L2. While held every call answers {@link #NO_ANSWER} without reaching L2,
+   * except {@link #deleteWhileHeld}: L2 may still hold values that invalidations journaled during
+   * an outage void, so it is not trusted until they are replayed (DESIGN invariant 6).
+   */
+  void hold(boolean hold) {
+    this.held = hold;
+  }
+
+  /** Whether L2 is held (see {@link #hold}). */
+  boolean held() {
+    return held;
+  }
+
+  /** {@link #delete} even while held: the replay of journaled invalidations. */
+  boolean deleteWhileHeld(Collection<String> keys) {
+    if (remote == null || keys.isEmpty()) {
+      return true;
+    }
+    return callUnheld(() -> remote.delete(keys).toCompletableFuture(), keys.iterator().next())
+        != NO_ANSWER;
+  }
+
   private Object call(java.util.function.Supplier<CompletableFuture<?>> op, String sampleKey) {
+    return held ? NO_ANSWER : callUnheld(op, sampleKey);
+  }
+
+  private Object callUnheld(
+      java.util.function.Supplier<CompletableFuture<?>> op, String sampleKey) {
     if (!breaker.tryAcquirePermission()) {
       metrics.l2Error("rejected", shardOf(sampleKey));
       return NO_ANSWER;
