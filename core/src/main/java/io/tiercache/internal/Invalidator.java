@@ -82,15 +82,23 @@ final class Invalidator implements AutoCloseable {
    */
   Invalidation invalidate(InvalidationRequest request) {
     boolean keys = OutageJournal.isKeys(request);
-    if (keys) {
-      dropKeys(request.values());
-    }
     Instant issuedAt = clock.instant();
     if (!journal.isEmpty()) {
+      if (keys) {
+        dropKeys(request.values());
+      }
       throw defer(request, issuedAt, false, "older invalidations still wait for Redis", null);
     }
-    if (keys && l2.configured() && !l2.delete(request.values())) {
-      throw defer(request, issuedAt, false, "L2 could not delete the keys", null);
+    if (keys) {
+      // L2 first, then L1: a read on this node between the two would otherwise copy the old L2
+      // value into L1 after it was dropped, and this node's own invalidation, when the bus brings
+      // it back, does not drop keys again. In this order such a read either finds L2 empty or
+      // began before the drop's record and is refused its install (LocalInvalidations).
+      boolean deleted = !l2.configured() || l2.delete(request.values());
+      dropKeys(request.values());
+      if (!deleted) {
+        throw defer(request, issuedAt, false, "L2 could not delete the keys", null);
+      }
     }
     Invalidation inv;
     try {

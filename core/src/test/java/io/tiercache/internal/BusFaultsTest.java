@@ -200,4 +200,44 @@ class BusFaultsTest {
     bus.resume(0);
     assertThat(a.get("user:1")).isEqualTo("new");
   }
+
+  @Test
+  void aReadOnTheIssuingNode_whileItsInvalidationIsUnderway_doesNotKeepTheOldValue() {
+    // A read that lands between the L1 drop and the L2 delete must not copy the old L2 value back
+    // into L1: this node's own invalidation, returning from the bus, drops nothing again.
+    java.util.concurrent.atomic.AtomicReference<Runnable> beforeDelete =
+        new java.util.concurrent.atomic.AtomicReference<>(() -> {});
+    io.tiercache.spi.RemoteTier hooked =
+        (io.tiercache.spi.RemoteTier)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {io.tiercache.spi.RemoteTier.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("delete")) {
+                    beforeDelete.getAndSet(() -> {}).run();
+                  }
+                  try {
+                    return method.invoke(l2, args);
+                  } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    TieredCache<String> c =
+        TieredCache.builder(ValueCodec.utf8())
+            .classes(classes)
+            .loader(source)
+            .remoteTier(hooked)
+            .invalidationBus(bus)
+            .clock(clock)
+            .executor(Runnable::run)
+            .nodeId("c")
+            .build();
+    nodes.add(c);
+    source.put("k", "v1", 1);
+    c.get("k");
+    source.put("k", "v2", 2);
+    beforeDelete.set(() -> c.get("k")); // the read, in the middle of the invalidation
+    c.invalidate("k");
+    assertThat(c.get("k")).isEqualTo("v2");
+  }
 }
