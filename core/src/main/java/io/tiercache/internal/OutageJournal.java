@@ -11,7 +11,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +33,11 @@ import org.slf4j.LoggerFactory;
  * cannot tell which. Reads then take the path of an unreachable L2 (L1, then the source under this
  * node's own single-flight and share of the rate limit).
  *
- * <p>A replayer retries every {@link #RETRY} in issue order: for keys, delete them from L2 first,
- * then publish, so that no node that drops its L1 copy on the publish can reload the old value from
- * L2; each step that succeeded is not repeated. Its L2 deletes are the probes that tell the circuit
- * breaker Redis is back. When the journal is empty L2 is released.
+ * <p>A replayer retries every {@link #RETRY} in issue order, runs of key invalidations together
+ * (see {@link #headRun}): for keys, delete them from L2 first, then publish, so that no node that
+ * drops its L1 copy on the publish can reload the old value from L2; each step that succeeded is
+ * not repeated. Its L2 deletes are the probes that tell the circuit breaker Redis is back. When the
+ * journal is empty L2 is released.
  *
  * <p>The journal holds at most {@code maxKeys} keys (a rule counts as one). Beyond that it forgets
  * them all and remembers only that everything must go: the replay publishes one invalidation of
@@ -150,22 +155,19 @@ final class OutageJournal implements AutoCloseable {
       return;
     }
     while (true) {
-      Pending p;
+      List<Pending> run;
       long mark;
       synchronized (this) {
-        p = pending.peekFirst();
+        run = headRun();
         mark = addedSinceOverflow;
-        if (!overflowed && p == null) {
+        if (!overflowed && run.isEmpty()) {
           empty = true;
           l2.hold(false);
           log.info("journaled invalidations replayed; L2 is in use again");
           return;
         }
-        if (overflowed) {
-          p = null;
-        }
       }
-      if (p == null) {
+      if (run.isEmpty()) { // overflowed
         InvalidationRequest all =
             InvalidationRequest.everything()
                 .because("invalidations issued while Redis was unreachable were too many to keep")
@@ -178,22 +180,76 @@ final class OutageJournal implements AutoCloseable {
         }
         continue;
       }
-      if (!p.l2Done && isKeys(p.request)) {
-        if (l2.configured() && !l2.deleteWhileHeld(p.request.values())) {
-          return;
-        }
-        p.l2Done = true;
-      }
-      if (!publish(p.request, p.issuedAt)) {
+      if (!replay(run)) {
         return;
       }
+      replayed.increment(run.size());
       synchronized (this) {
-        if (pending.peekFirst() == p) {
+        for (Pending p : run) {
+          if (pending.peekFirst() != p) {
+            break; // an overflow cleared the journal meanwhile
+          }
           pending.removeFirst();
           keys -= isKeys(p.request) ? p.request.values().size() : 1;
         }
       }
     }
+  }
+
+  /**
+   * The next step of the replay: the head alone, or, when it is a key invalidation, the run of key
+   * invalidations behind it with the same reason and actor (up to {@link
+   * InvalidationRequest#MAX_KEYS} keys), replayed as one: thousands of writes journaled during an
+   * outage then cost a few round trips, not thousands. Empty when overflowed or nothing waits.
+   */
+  private List<Pending> headRun() {
+    List<Pending> run = new ArrayList<>();
+    if (overflowed) {
+      return run;
+    }
+    int n = 0;
+    for (Pending p : pending) {
+      boolean joins =
+          run.isEmpty()
+              || (isKeys(p.request)
+                  && isKeys(run.get(0).request)
+                  && p.request.reason().equals(run.get(0).request.reason())
+                  && p.request.actor().equals(run.get(0).request.actor())
+                  && n + p.request.values().size() <= InvalidationRequest.MAX_KEYS);
+      if (!joins) {
+        break;
+      }
+      run.add(p);
+      n += p.request.values().size();
+    }
+    return run;
+  }
+
+  /** Replays a run: its keys leave L2 first, then one invalidation is published. */
+  private boolean replay(List<Pending> run) {
+    InvalidationRequest first = run.get(0).request;
+    if (!isKeys(first)) {
+      return publish(first, run.get(0).issuedAt);
+    }
+    Set<String> all = new LinkedHashSet<>();
+    Set<String> inL2 = new LinkedHashSet<>();
+    for (Pending p : run) {
+      all.addAll(p.request.values());
+      if (!p.l2Done) {
+        inL2.addAll(p.request.values());
+      }
+    }
+    if (!inL2.isEmpty() && l2.configured() && !l2.deleteWhileHeld(inL2)) {
+      return false;
+    }
+    run.forEach(p -> p.l2Done = true);
+    InvalidationRequest merged =
+        (all.size() == 1
+                ? InvalidationRequest.key(all.iterator().next())
+                : InvalidationRequest.keys(List.copyOf(all)))
+            .because(first.reason())
+            .by(first.actor());
+    return publish(merged, run.get(0).issuedAt);
   }
 
   private boolean publish(InvalidationRequest request, Instant issuedAt) {
@@ -204,7 +260,6 @@ final class OutageJournal implements AutoCloseable {
       return false;
     }
     rules.apply(inv, clock.millis());
-    replayed.increment();
     return true;
   }
 
