@@ -24,13 +24,14 @@ import org.slf4j.LoggerFactory;
  * One subscriber: a thread that reads the stream with XREAD BLOCK on a connection of its own and
  * delivers entries in sequence order.
  *
- * <p><b>Position.</b> {@code position} is the highest sequence delivered; the next read asks for
- * the entries after it, so a reconnection simply resumes where the node stopped (replay). Sequences
- * are contiguous, so a first entry that is not {@code position + 1} means entries were trimmed
- * before this node read them: {@code onGap} is called with the first one still held, and the node
- * flushes what it cannot replay. After every failure the position is also checked against the
- * counter and the head of the stream, because a Redis that lost its data (a restart) or trimmed the
- * stream to nothing gives no entry to compare with.
+ * <p><b>Position.</b> {@code position} is the highest sequence delivered (see {@link
+ * #startFromOldestRetained} for a fresh subscriber); the next read asks for the entries after it,
+ * so a reconnection simply resumes where the node stopped (replay). Sequences are contiguous, so a
+ * first entry that is not {@code position + 1} means entries were trimmed before this node read
+ * them: {@code onGap} is called with the first one still held, and the node flushes what it cannot
+ * replay. After every failure the position is also checked against the counter and the head of the
+ * stream, because a Redis that lost its data (a restart) or trimmed the stream to nothing gives no
+ * entry to compare with.
  *
  * <p><b>Last heard.</b> A read that returns fewer entries than it could, sent at {@code t}, proves
  * that everything appended before {@code t} has been delivered once its entries are: the server
@@ -94,12 +95,16 @@ final class BusSubscription implements InvalidationBus.Subscription {
   }
 
   private void run() {
-    // A fresh subscriber (position 0) has nothing to protect: it replays what is retained.
-    boolean checkPosition = position > 0;
+    boolean fresh = position == 0;
+    boolean checkPosition = !fresh;
     int failures = 0;
     while (!closed) {
       try {
-        if (checkPosition) {
+        if (fresh) {
+          startFromOldestRetained();
+          fresh = false;
+          checkPosition = false;
+        } else if (checkPosition) {
           checkForLostEntries();
           checkPosition = false;
         }
@@ -162,18 +167,35 @@ final class BusSubscription implements InvalidationBus.Subscription {
   }
 
   /**
+   * A fresh subscriber (position 0) replays every entry still retained, then follows: it has cached
+   * nothing yet that older entries could void, but it judges L2 entries by the rules it knows, and
+   * anything it loaded before this first answer (Redis was down at start) is covered by the
+   * retained entries. From here on the position is a real sequence and holes mean gaps.
+   */
+  private void startFromOldestRetained()
+      throws InterruptedException, ExecutionException, TimeoutException {
+    List<Object> answer = position();
+    long counter = Long.parseLong(text(answer.get(0)));
+    position = answer.get(1) == null ? counter : BusEntries.sequenceOf(text(answer.get(1))) - 1;
+  }
+
+  private List<Object> position()
+      throws InterruptedException, ExecutionException, TimeoutException {
+    return BusScripts.POSITION
+        .<List<Object>>run(
+            connection.commands(), new String[] {options.counterKey(), options.streamKey()})
+        .toCompletableFuture()
+        .get(options.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
    * Compares the position with the counter and the first retained entry. The counter can only be
    * below the position if Redis lost it and its clock went back; then nothing after the position
    * will ever be read, so the position moves to the counter.
    */
   private void checkForLostEntries()
       throws InterruptedException, ExecutionException, TimeoutException {
-    List<Object> answer =
-        BusScripts.POSITION
-            .<List<Object>>run(
-                connection.commands(), new String[] {options.counterKey(), options.streamKey()})
-            .toCompletableFuture()
-            .get(options.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    List<Object> answer = position();
     long counter = Long.parseLong(text(answer.get(0)));
     String first = answer.get(1) == null ? null : text(answer.get(1));
     if (counter == position) {
