@@ -271,8 +271,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     }
     Entry slid = Deadlines.slide(c, key, cached.entry(), now);
     if (slid != cached.entry()) {
+      Cached<V> found = cached;
       cached = new Cached<>(slid, cached.value());
-      l1.put(c, key, slid, cached.value());
+      l1.replace(c, key, found, slid, cached.value()); // not over a concurrent invalidation
       l2.putAll(Map.of(key, slid), now);
     }
     maybeRefreshEarly(c, key, cached.entry(), now);

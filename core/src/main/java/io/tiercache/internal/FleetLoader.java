@@ -211,7 +211,9 @@ final class FleetLoader<V> {
       return cached;
     }
     Cached<V> stamped = new Cached<>(e.withGeneration(stamp), cached.value());
-    l1.put(c, key, stamped.entry(), stamped.value());
+    // Only if still there: an invalidation may have removed it since the get above, and a put
+    // would bring it back (PostgresChangeListenerIT caught that).
+    l1.replace(c, key, cached, stamped.entry(), stamped.value());
     return stamped;
   }
 
