@@ -171,6 +171,12 @@ final class L2Guard {
     if (remote == null || entries.isEmpty()) {
       return entries.isEmpty() ? Map.of() : NO_ANSWER;
     }
+    if (held) {
+      // The value may predate an invalidation still journaled, so it is not stored; the leases
+      // are released, or every other node would wait for them to lapse.
+      entries.keySet().forEach(key -> releaseLease(key, token));
+      return NO_ANSWER;
+    }
     return call(
         () -> {
           Map<String, CompletableFuture<Boolean>> puts = new LinkedHashMap<>();
@@ -199,7 +205,8 @@ final class L2Guard {
   /** Releases the lease if {@code token} holds it; failures are counted and otherwise ignored. */
   void releaseLease(String key, String token) {
     if (remote != null && token != null) {
-      call(() -> remote.releaseLease(key, token).toCompletableFuture(), key);
+      // Even while held: releasing our own lease can void nothing anybody should keep.
+      callUnheld(() -> remote.releaseLease(key, token).toCompletableFuture(), key);
     }
   }
 
@@ -222,8 +229,9 @@ final class L2Guard {
 
   /**
    * Holds or releases L2. While held every call answers {@link #NO_ANSWER} without reaching L2,
-   * except {@link #deleteWhileHeld}: L2 may still hold values that invalidations journaled during
-   * an outage void, so it is not trusted until they are replayed (DESIGN invariant 6).
+   * except {@link #deleteWhileHeld} and releasing leases this node holds: L2 may still hold values
+   * that invalidations journaled during an outage void, so it is not trusted until they are
+   * replayed (DESIGN invariant 6).
    */
   void hold(boolean hold) {
     this.held = hold;

@@ -240,4 +240,20 @@ class BusFaultsTest {
     c.invalidate("k");
     assertThat(c.get("k")).isEqualTo("v2");
   }
+
+  @Test
+  void aLeaseTakenJustBeforeL2IsHeld_isReleased_soOtherNodesDoNotWaitForItToLapse() {
+    source.put("k", "v1", 1);
+    bus.setDown(true);
+    source.failWith( // during a's load of k, a journals an invalidation: L2 is held from then on
+        key -> {
+          source.failWith(null);
+          assertThatThrownBy(() -> a.invalidate(InvalidationRequest.prefix("other:")))
+              .isInstanceOf(InvalidationDeferredException.class);
+          return null;
+        });
+    assertThat(a.get("k")).isEqualTo("v1");
+    assertThat(l2.leaseHolder("k")).isNull();
+    assertThat(l2.peek("k")).as("not stored over a journaled invalidation").isNull();
+  }
 }
