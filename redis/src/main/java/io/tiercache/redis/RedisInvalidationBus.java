@@ -55,6 +55,8 @@ public final class RedisInvalidationBus implements InvalidationBus {
   /** How long a node that stopped beating stays in the hash before it is forgotten. */
   private static final Duration FORGET_AFTER = Duration.ofHours(1);
 
+  private static final long EAGER_BEAT_MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
   private final BusClient client;
   private final BusClient.Connection shared;
   private final RedisBusOptions options;
@@ -64,6 +66,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
   private final List<BusSubscription> subscriptions = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService ticker;
   private volatile boolean closed;
+  private volatile long lastBeatNanos;
 
   private RedisInvalidationBus(
       BusClient client, String node, RedisBusOptions options, Clock clock) {
@@ -200,7 +203,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
             afterSequence,
             listener,
             onGap,
-            watermark -> heartbeat(),
+            watermark -> heartbeatSoon(),
             () -> subscriptions.remove(self[0]),
             clock,
             "tiercache-bus-read-" + node);
@@ -241,6 +244,19 @@ public final class RedisInvalidationBus implements InvalidationBus {
   /** How many gaps (entries missed and not replayable) this node's subscriptions have met. */
   public long gaps() {
     return subscriptions.stream().mapToLong(BusSubscription::gaps).sum();
+  }
+
+  /**
+   * After a delivered batch: beats at once unless it beat within the last few milliseconds. In a
+   * storm batches come faster than that, and the periodic beat records the rest.
+   */
+  private void heartbeatSoon() {
+    long now = System.nanoTime();
+    long last = lastBeatNanos;
+    if (now - last >= EAGER_BEAT_MIN_GAP_NANOS) {
+      lastBeatNanos = now;
+      heartbeat();
+    }
   }
 
   /**

@@ -77,6 +77,25 @@ final class Fleet implements AutoCloseable {
       RedisBusOptions busOptions,
       double staleReadSampling,
       boolean viaProxy) {
+    return add(classes, source, busOptions, staleReadSampling, viaProxy, b -> b);
+  }
+
+  /** Adds a node whose cache sees its bus through {@code wrap} (benchmarks record deliveries). */
+  Node addWatched(
+      CacheClasses classes,
+      CacheLoader<String> source,
+      RedisBusOptions busOptions,
+      java.util.function.UnaryOperator<io.tiercache.spi.InvalidationBus> wrap) {
+    return add(classes, source, busOptions, 0, false, wrap);
+  }
+
+  private Node add(
+      CacheClasses classes,
+      CacheLoader<String> source,
+      RedisBusOptions busOptions,
+      double staleReadSampling,
+      boolean viaProxy,
+      java.util.function.UnaryOperator<io.tiercache.spi.InvalidationBus> wrap) {
     String id = "n" + nodes.size();
     FaultyProxy proxy = viaProxy ? FaultyProxy.start(redis.host(), redis.port()) : null;
     RedisURI uri = proxy != null ? proxy.uri() : redis.uri();
@@ -88,7 +107,7 @@ final class Fleet implements AutoCloseable {
             .loader(source)
             .remoteTier(RedisRemoteTier.standalone(uri))
             .l2Options(L2)
-            .invalidationBus(bus)
+            .invalidationBus(wrap.apply(bus))
             .nodeId(id)
             .meterRegistry(meters)
             .staleReadSampling(staleReadSampling)
