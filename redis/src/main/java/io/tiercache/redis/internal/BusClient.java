@@ -12,10 +12,17 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.protocol.ConnectionIntent;
 import io.lettuce.core.resource.ClientResources;
 import io.tiercache.TierCacheException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The Lettuce client of the invalidation bus: one client (standalone or cluster) from which the bus
@@ -27,6 +34,8 @@ import java.util.List;
  * node that stays deaf to the bus that long after Redis is back stops serving from L1 for as long.
  */
 public final class BusClient implements AutoCloseable {
+  private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(10);
+
   /** Connections carry UTF-8 keys and raw values, as the L2 tier's do. */
   private final AbstractRedisClient client;
 
@@ -80,6 +89,7 @@ public final class BusClient implements AutoCloseable {
       if (client instanceof RedisClusterClient cluster) {
         StatefulRedisClusterConnection<String, byte[]> c = cluster.connect(RedisEndpoint.CODEC);
         c.setTimeout(timeout);
+        openMasterConnections(c);
         return new Connection(c, c.async());
       }
       StatefulRedisConnection<String, byte[]> c =
@@ -88,6 +98,29 @@ public final class BusClient implements AutoCloseable {
       return new Connection(c, c.async());
     } catch (RuntimeException e) {
       throw new TierCacheException("cannot connect the invalidation bus to " + description, e);
+    }
+  }
+
+  /**
+   * Opens the node connections to the masters now: Lettuce opens them on first use, and a command
+   * that finds its node's connection still being established fails at once when commands are
+   * rejected while disconnected (see ClusterEndpoint, which does the same for L2).
+   */
+  private static void openMasterConnections(StatefulRedisClusterConnection<String, byte[]> c) {
+    List<CompletableFuture<?>> opening = new ArrayList<>();
+    for (RedisClusterNode node : c.getPartitions()) {
+      if (node.getRole().isUpstream()) {
+        RedisURI uri = node.getUri();
+        opening.add(c.getConnectionAsync(uri.getHost(), uri.getPort(), ConnectionIntent.WRITE));
+      }
+    }
+    try {
+      CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new))
+          .get(WARM_UP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // A master that is down is the subscriber's retry loop's business, and the publisher's.
     }
   }
 
