@@ -87,7 +87,10 @@ public interface TieredCache<V> extends AutoCloseable {
    */
   void delete(String key);
 
-  /** Removes {@code key} from every tier and node; the next read loads it again. */
+  /**
+   * Removes {@code key} from every tier and node; the next read loads it again. When Redis cannot
+   * be reached the key is removed here at once and from L2 and the other nodes when it is back.
+   */
   void invalidate(String key);
 
   /**
@@ -97,7 +100,8 @@ public interface TieredCache<V> extends AutoCloseable {
    *
    * @return the invalidation with its fleet-wide sequence number
    * @throws InvalidConfigException when a class scope names no class
-   * @throws TierCacheException when the invalidation bus cannot be reached
+   * @throws InvalidationDeferredException when L2 or the bus cannot be reached: the invalidation
+   *     took effect on this node and is replayed to L2 and the other nodes when Redis answers again
    */
   Invalidation invalidate(InvalidationRequest request);
 

@@ -33,6 +33,7 @@ public final class TieredCacheBuilder<V> {
   private MeterRegistry meterRegistry;
   private CacheWriter<V> writer;
   private WriteBackOptions writeBack;
+  private double staleReadSampling;
 
   TieredCacheBuilder(ValueCodec<V> codec) {
     this.codec = Objects.requireNonNull(codec, "codec");
@@ -141,6 +142,22 @@ public final class TieredCacheBuilder<V> {
   }
 
   /**
+   * Re-checks this fraction (0 to 1) of served hits against the source in the background and counts
+   * those proven staler than {@code ttl + staleness_epsilon} as {@code
+   * tiercache.stale.reads{class,tier}}; 0 (off) when not set. Checks take permits of the class's
+   * rate limit and are dropped, never queued without bound, when there are none.
+   *
+   * @throws InvalidConfigException when {@code fraction} is not within 0 to 1
+   */
+  public TieredCacheBuilder<V> staleReadSampling(double fraction) {
+    if (!(fraction >= 0 && fraction <= 1)) {
+      throw new InvalidConfigException("staleReadSampling", "must be 0 to 1, was " + fraction);
+    }
+    this.staleReadSampling = fraction;
+    return this;
+  }
+
+  /**
    * Builds the cache.
    *
    * @throws NullPointerException when no loader was set
@@ -164,6 +181,7 @@ public final class TieredCacheBuilder<V> {
         invalidationBus != null ? invalidationBus : new InProcessInvalidationBus(),
         hotKeyOptions,
         writer,
-        writeBack);
+        writeBack,
+        staleReadSampling);
   }
 }

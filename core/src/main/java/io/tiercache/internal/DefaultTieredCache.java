@@ -7,6 +7,7 @@ import io.tiercache.HotKey;
 import io.tiercache.HotKeyOptions;
 import io.tiercache.InvalidConfigException;
 import io.tiercache.Invalidation;
+import io.tiercache.InvalidationDeferredException;
 import io.tiercache.InvalidationRequest;
 import io.tiercache.InvalidationScope;
 import io.tiercache.L2Options;
@@ -57,6 +58,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final Invalidator invalidator;
   private final HotKeys hotKeys;
   private final WritePath<V> writes;
+  private final StaleReadSampler<V> sampler;
 
   /** Wiring; use {@link TieredCache#builder}. */
   public DefaultTieredCache(
@@ -74,7 +76,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       InvalidationBus bus,
       HotKeyOptions hotKeyOptions,
       CacheWriter<V> writer,
-      WriteBackOptions writeBack) {
+      WriteBackOptions writeBack,
+      double staleReadSampling) {
     this.classes = new LiveClasses(classes);
     this.clock = clock;
     this.options = options;
@@ -89,11 +92,26 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     LeaseTokens tokens = new LeaseTokens(nodeId);
     InvalidationRules rules = new InvalidationRules();
     SourceGate<V> gate = new SourceGate<>(writes.loaderOverPending(loader), l2, metrics, options);
+    this.invalidator =
+        new Invalidator(
+            this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock, metrics);
+    ConsistencyWindow window =
+        new ConsistencyWindow(clock, invalidator::lastHeard, invalidator::delivered, metrics);
     this.fleet =
         new FleetLoader<>(
-            codec, clock, l1, l2, gate, invalidations, metrics, options, tokens, refresher, rules);
-    this.invalidator =
-        new Invalidator(this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock);
+            codec,
+            clock,
+            l1,
+            l2,
+            gate,
+            invalidations,
+            metrics,
+            options,
+            tokens,
+            refresher,
+            rules,
+            window);
+    this.sampler = new StaleReadSampler<>(staleReadSampling, gate, metrics, clock);
     this.hotKeys =
         new HotKeys(
             hotKeyOptions,
@@ -117,9 +135,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     hotKeys.record(key);
     CacheClass c = classes.resolve(key);
     if (c.usesL1()) {
-      Cached<V> hit = freshInL1(c, key, clock.millis());
+      long now = clock.millis();
+      Cached<V> hit = freshInL1(c, key, now);
       if (hit != null) {
         metrics.of(c).l1Hits.increment();
+        sampler.served(c, key, Tier.L1, hit.entry(), now);
         return hit.value();
       }
     }
@@ -134,9 +154,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     CacheClass c = classes.resolve(key);
     CacheMetrics.ClassMeters m = metrics.of(c);
     if (c.usesL1()) {
-      Cached<V> hit = freshInL1(c, key, clock.millis());
+      long now = clock.millis();
+      Cached<V> hit = freshInL1(c, key, now);
       if (hit != null) {
         m.l1Hits.increment();
+        sampler.served(c, key, Tier.L1, hit.entry(), now);
         return toLookup(key, c, new Resolved<>(hit, Tier.L1, false));
       }
     }
@@ -152,6 +174,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     Resolved<V> r = flights.execute(key, () -> fleet.load(c, key), m.coalesced::increment);
     if (r.tier() == Tier.L2 && !r.stale()) {
       maybeRefreshEarly(c, key, r.cached().entry(), clock.millis());
+    }
+    if (r.tier() != Tier.SOURCE && r.cached() != null) {
+      sampler.served(c, key, r.tier(), r.cached().entry(), clock.millis());
     }
     return r;
   }
@@ -224,7 +249,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   @Override
   public void invalidate(String key) {
     requireKey(key);
-    invalidator.invalidate(InvalidationRequest.key(key));
+    try {
+      invalidator.invalidate(InvalidationRequest.key(key));
+    } catch (InvalidationDeferredException journaled) {
+      // Applied here and replayed to L2 and the bus when Redis is back (DESIGN invariant 6).
+    }
   }
 
   @Override
@@ -285,6 +314,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   public void close() {
     writes.close(); // first: flushing write-back needs nothing else, and writes stop here
     hotKeys.close();
+    sampler.close();
     invalidator.close();
     refresher.close();
     l2.close();
@@ -298,8 +328,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     }
     Entry slid = Deadlines.slide(c, key, cached.entry(), now);
     if (slid != cached.entry()) {
+      Cached<V> found = cached;
       cached = new Cached<>(slid, cached.value());
-      l1.put(c, key, slid, cached.value());
+      l1.replace(c, key, found, cached); // not over a concurrent invalidation
       l2.putAll(Map.of(key, slid), now);
     }
     maybeRefreshEarly(c, key, cached.entry(), now);

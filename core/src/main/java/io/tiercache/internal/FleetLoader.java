@@ -41,6 +41,7 @@ final class FleetLoader<V> {
   private final LeaseTokens tokens;
   private final BackgroundRefresher refresher;
   private final InvalidationRules rules;
+  private final ConsistencyWindow window;
 
   FleetLoader(
       ValueCodec<V> codec,
@@ -53,7 +54,8 @@ final class FleetLoader<V> {
       LoadOptions options,
       LeaseTokens tokens,
       BackgroundRefresher refresher,
-      InvalidationRules rules) {
+      InvalidationRules rules,
+      ConsistencyWindow window) {
     this.codec = codec;
     this.clock = clock;
     this.l1 = l1;
@@ -65,6 +67,7 @@ final class FleetLoader<V> {
     this.tokens = tokens;
     this.refresher = refresher;
     this.rules = rules;
+    this.window = window;
   }
 
   /** Resolves {@code key} below L1; run by one caller per key in this process at a time. */
@@ -227,12 +230,18 @@ final class FleetLoader<V> {
   }
 
   /**
-   * The L1 copy of {@code key}, unless a newer invalidation rule voids it (then it is dropped). A
-   * copy found valid but older than the current generation is re-stamped, so the next check is one
-   * comparison and a sliding entry cannot outlive a rule it predates.
+   * The L1 copy of {@code key}, unless a newer invalidation rule voids it (then it is dropped) or
+   * the bus has been silent for longer than the class's staleness epsilon (then L1 is not used, see
+   * {@link ConsistencyWindow}). A copy found valid is re-stamped with the sequence up to which
+   * invalidations were applied in order, so the next check is one comparison and a sliding entry
+   * cannot outlive a rule it predates; not with the generation, which can be ahead of rules not yet
+   * delivered.
    */
   Cached<V> fromL1(CacheClass c, String key, long now) {
-    Cached<V> cached = c.usesL1() ? l1.get(c, key) : null;
+    if (!c.usesL1() || !window.l1Trusted(c, now)) {
+      return null;
+    }
+    Cached<V> cached = l1.get(c, key);
     if (cached == null) {
       return null;
     }
@@ -249,8 +258,13 @@ final class FleetLoader<V> {
       l1.remove(c, key, cached);
       return null;
     }
-
-    Cached<V> stamped = new Cached<>(e.withGeneration(gen), cached.value());
+    long stamp = Math.min(gen, window.appliedThrough());
+    if (stamp <= e.generation()) {
+      return cached;
+    }
+    Cached<V> stamped = new Cached<>(e.withGeneration(stamp), cached.value());
+    // Only if still there: an invalidation may have removed it since the get above, and a put
+    // would bring it back (PostgresChangeListenerIT caught that).
     l1.replace(c, key, cached, stamped);
     return stamped;
   }

@@ -40,6 +40,11 @@ public final class InProcessInvalidationBus implements InvalidationBus {
       }
 
       @Override
+      public Instant lastHeard() {
+        return Instant.MAX; // delivered on the publishing thread: never behind
+      }
+
+      @Override
       public void close() {
         listeners.remove(listener);
       }

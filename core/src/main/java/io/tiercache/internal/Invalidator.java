@@ -1,13 +1,16 @@
 package io.tiercache.internal;
 
 import io.tiercache.Invalidation;
+import io.tiercache.InvalidationDeferredException;
 import io.tiercache.InvalidationRequest;
 import io.tiercache.InvalidationScope;
+import io.tiercache.TierCacheException;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.spi.InvalidationBus;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -23,6 +26,7 @@ import org.slf4j.LoggerFactory;
 final class Invalidator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Invalidator.class);
   private static final long PRUNE_EVERY_MS = 60_000;
+  private static final int JOURNAL_MAX_KEYS = 100_000;
 
   private final LiveClasses classes;
   private final L1Tier<?> l1;
@@ -33,6 +37,7 @@ final class Invalidator implements AutoCloseable {
   private final String node;
   private final Clock clock;
   private final AtomicLong lastPrune = new AtomicLong();
+  private final OutageJournal journal;
   private final InvalidationBus.Subscription subscription;
 
   Invalidator(
@@ -43,7 +48,8 @@ final class Invalidator implements AutoCloseable {
       InvalidationRules rules,
       InvalidationBus bus,
       String node,
-      Clock clock) {
+      Clock clock,
+      CacheMetrics metrics) {
     this.classes = classes;
     this.l1 = l1;
     this.l2 = l2;
@@ -52,6 +58,7 @@ final class Invalidator implements AutoCloseable {
     this.bus = bus;
     this.node = node;
     this.clock = clock;
+    this.journal = new OutageJournal(l2, bus, rules, node, clock, JOURNAL_MAX_KEYS, metrics);
     this.subscription = bus.subscribe(rules.generation(), this::apply, this::flush);
   }
 
@@ -68,13 +75,37 @@ final class Invalidator implements AutoCloseable {
     return longest.plusMinutes(1);
   }
 
-  /** Issues an invalidation: applied here at once, published to every other node. */
+  /**
+   * Issues an invalidation: applied here at once, published to every other node. When L2 or the bus
+   * cannot take it, it is journaled for replay and {@link InvalidationDeferredException} says so
+   * (see {@link OutageJournal}).
+   */
   Invalidation invalidate(InvalidationRequest request) {
-    if (request.scope() == InvalidationScope.KEY || request.scope() == InvalidationScope.KEYS) {
-      dropKeys(request.values());
-      l2.delete(request.values());
+    boolean keys = OutageJournal.isKeys(request);
+    Instant issuedAt = clock.instant();
+    if (!journal.isEmpty()) {
+      if (keys) {
+        dropKeys(request.values());
+      }
+      throw defer(request, issuedAt, false, "older invalidations still wait for Redis", null);
     }
-    Invalidation inv = bus.publish(request, node, clock.instant());
+    if (keys) {
+      // L2 first, then L1: a read on this node between the two would otherwise copy the old L2
+      // value into L1 after it was dropped, and this node's own invalidation, when the bus brings
+      // it back, does not drop keys again. In this order such a read either finds L2 empty or
+      // began before the drop's record and is refused its install (LocalInvalidations).
+      boolean deleted = !l2.configured() || l2.delete(request.values());
+      dropKeys(request.values());
+      if (!deleted) {
+        throw defer(request, issuedAt, false, "L2 could not delete the keys", null);
+      }
+    }
+    Invalidation inv;
+    try {
+      inv = bus.publish(request, node, issuedAt);
+    } catch (TierCacheException e) {
+      throw defer(request, issuedAt, true, "the bus could not be reached", e);
+    }
     rules.apply(inv, clock.millis());
     pruneNowAndThen();
     return inv;
@@ -82,13 +113,43 @@ final class Invalidator implements AutoCloseable {
 
   /**
    * Tells the other nodes that this node wrote {@code key}: they drop their L1 copy and read the
-   * new value from L2. This node keeps the copy it just wrote.
+   * new value from L2. This node keeps the copy it just wrote. When Redis cannot take it, it is
+   * journaled (and the key deleted from L2 at the replay, since the write may not have reached it)
+   * and {@code null} is returned: a write succeeds anyway (DESIGN invariant 6).
    */
   Invalidation announceWrite(String key) {
-    Invalidation inv =
-        bus.publish(InvalidationRequest.key(key).because("write").by(node), node, clock.instant());
-    rules.apply(inv, clock.millis());
-    return inv;
+    InvalidationRequest request = InvalidationRequest.key(key).because("write").by(node);
+    Instant issuedAt = clock.instant();
+    if (journal.isEmpty()) {
+      try {
+        Invalidation inv = bus.publish(request, node, issuedAt);
+        rules.apply(inv, clock.millis());
+        return inv;
+      } catch (TierCacheException e) {
+        log.debug("announcing a write of '{}' failed; journaled", key, e);
+      }
+    }
+    journal.add(request, issuedAt, false);
+    return null;
+  }
+
+  /**
+   * Journals an invalidation that could not be delivered. A key invalidation has already been
+   * applied here; a rule without a sequence number cannot void entries by number, so every L1 entry
+   * goes instead, and loads in flight are refused their install.
+   */
+  private InvalidationDeferredException defer(
+      InvalidationRequest request, Instant issuedAt, boolean l2Done, String why, Throwable cause) {
+    if (!OutageJournal.isKeys(request)) {
+      local.recordAll();
+      l1.invalidateAll();
+    }
+    journal.add(request, issuedAt, l2Done);
+    return new InvalidationDeferredException(
+        "invalidation applied on this node and journaled, "
+            + why
+            + "; it reaches L2 and the other nodes when Redis answers again",
+        cause);
   }
 
   /**
@@ -106,7 +167,10 @@ final class Invalidator implements AutoCloseable {
 
   /**
    * The bus no longer holds invalidations this node missed: nothing says which entries they voided,
-   * so every L1 entry goes, and loads in flight are refused their install.
+   * so every L1 entry goes, and loads in flight are refused their install. L2 entries are judged by
+   * this node's rules, which lack the missed ones: an invalidation of everything numbered just
+   * before the first retained sequence voids, for this node, every entry stamped before it. An
+   * entry stamped later was loaded by a node that had applied everything up to there.
    */
   void flush(long firstRetained) {
     log.warn(
@@ -114,6 +178,21 @@ final class Invalidator implements AutoCloseable {
         firstRetained);
     local.recordAll();
     l1.invalidateAll();
+    if (firstRetained > 1) {
+      InvalidationRequest all = InvalidationRequest.everything().because("missed invalidations");
+      rules.apply(
+          new Invalidation(firstRetained - 1, all.by(node), node, clock.instant()), clock.millis());
+    }
+  }
+
+  /** Up to when the bus is known to have delivered everything (see {@link ConsistencyWindow}). */
+  Instant lastHeard() {
+    return subscription.lastHeard();
+  }
+
+  /** The sequence up to which the bus has delivered every invalidation, in order. */
+  long delivered() {
+    return subscription.watermark();
   }
 
   /** The highest sequence this node has applied. */
@@ -138,6 +217,7 @@ final class Invalidator implements AutoCloseable {
 
   @Override
   public void close() {
+    journal.close();
     subscription.close();
   }
 }

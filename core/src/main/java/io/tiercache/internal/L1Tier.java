@@ -131,6 +131,17 @@ final class L1Tier<V> {
     }
   }
 
+  /**
+   * Replaces the copy of {@code key} only if it is still {@code expected}: a copy re-written on a
+   * read (re-stamped, slid) must not resurrect an entry an invalidation removed in between.
+   *
+   * @return whether it was replaced
+   */
+  boolean replace(CacheClass c, String key, Cached<V> expected, Entry entry, V value) {
+    Cache<String, Cached<V>> cache = byClass.get(c.name());
+    return cache != null && cache.asMap().replace(key, expected, new Cached<>(entry, value));
+  }
+
   void invalidate(CacheClass c, String key) {
     Cache<String, Cached<V>> cache = byClass.get(c.name());
     if (cache != null) {

@@ -37,6 +37,8 @@ final class L2Guard {
   private final long timeoutNanos;
   private final CircuitBreaker breaker;
   private final CacheMetrics metrics;
+  // Set while invalidations journaled during an outage wait to be replayed (OutageJournal).
+  private volatile boolean held;
 
   L2Guard(RemoteTier remote, L2Options options, CacheMetrics metrics) {
     this.remote = remote;
@@ -169,6 +171,12 @@ final class L2Guard {
     if (remote == null || entries.isEmpty()) {
       return entries.isEmpty() ? Map.of() : NO_ANSWER;
     }
+    if (held) {
+      // The value may predate an invalidation still journaled, so it is not stored; the leases
+      // are released, or every other node would wait for them to lapse.
+      entries.keySet().forEach(key -> releaseLease(key, token));
+      return NO_ANSWER;
+    }
     return call(
         () -> {
           Map<String, CompletableFuture<Boolean>> puts = new LinkedHashMap<>();
@@ -197,7 +205,8 @@ final class L2Guard {
   /** Releases the lease if {@code token} holds it; failures are counted and otherwise ignored. */
   void releaseLease(String key, String token) {
     if (remote != null && token != null) {
-      call(() -> remote.releaseLease(key, token).toCompletableFuture(), key);
+      // Even while held: releasing our own lease can void nothing anybody should keep.
+      callUnheld(() -> remote.releaseLease(key, token).toCompletableFuture(), key);
     }
   }
 
@@ -234,7 +243,36 @@ final class L2Guard {
         != NO_ANSWER;
   }
 
+  /**
+   * Holds or releases L2. While held every call answers {@link #NO_ANSWER} without reaching L2,
+   * except {@link #deleteWhileHeld} and releasing leases this node holds: L2 may still hold values
+   * that invalidations journaled during an outage void, so it is not trusted until they are
+   * replayed (DESIGN invariant 6).
+   */
+  void hold(boolean hold) {
+    this.held = hold;
+  }
+
+  /** Whether L2 is held (see {@link #hold}). */
+  boolean held() {
+    return held;
+  }
+
+  /** {@link #delete} even while held: the replay of journaled invalidations. */
+  boolean deleteWhileHeld(Collection<String> keys) {
+    if (remote == null || keys.isEmpty()) {
+      return true;
+    }
+    return callUnheld(() -> remote.delete(keys).toCompletableFuture(), keys.iterator().next())
+        != NO_ANSWER;
+  }
+
   private Object call(java.util.function.Supplier<CompletableFuture<?>> op, String sampleKey) {
+    return held ? NO_ANSWER : callUnheld(op, sampleKey);
+  }
+
+  private Object callUnheld(
+      java.util.function.Supplier<CompletableFuture<?>> op, String sampleKey) {
     if (!breaker.tryAcquirePermission()) {
       metrics.l2Error("rejected", shardOf(sampleKey));
       return NO_ANSWER;

@@ -33,6 +33,18 @@ public interface InvalidationBus extends AutoCloseable {
     /** The highest sequence delivered so far. */
     long watermark();
 
+    /**
+     * The instant up to which every invalidation published is known to have been delivered: the
+     * subscription has heard the bus at that moment and delivered all it had. It stops moving while
+     * the bus cannot be reached, and the node then stops serving from L1 the classes whose {@code
+     * staleness_epsilon} it exceeds (DESIGN invariant 1). {@link Instant#MAX} means delivery is
+     * synchronous and the subscription is always current, as in a single process; that is the
+     * default, for buses that cannot tell.
+     */
+    default Instant lastHeard() {
+      return Instant.MAX;
+    }
+
     @Override
     void close();
   }

@@ -30,6 +30,12 @@ public final class JdbcSource implements AutoCloseable {
   /** Where the migrations live; the same files run on PostgreSQL and H2. */
   public static final String MIGRATIONS = "classpath:db/tiercache";
 
+  /**
+   * Migrations for PostgreSQL alone (the {@code tiercache_notify()} trigger function of {@link
+   * PostgresChangeListener}), applied after {@link #MIGRATIONS} when the URL is PostgreSQL's.
+   */
+  public static final String POSTGRES_MIGRATIONS = "classpath:db/tiercache-postgresql";
+
   private final JdbcOptions options;
   private final HikariDataSource dataSource;
 
@@ -63,7 +69,7 @@ public final class JdbcSource implements AutoCloseable {
           .dataSource(options.url(), options.user(), options.password())
           .schemas(options.schema())
           .createSchemas(true)
-          .locations(MIGRATIONS)
+          .locations(locations(options))
           .failOnMissingLocations(true)
           .load()
           .migrate();
@@ -71,6 +77,12 @@ public final class JdbcSource implements AutoCloseable {
       throw new TierCacheException(
           "migrating schema " + options.schema() + " of " + options.url() + " failed", e);
     }
+  }
+
+  private static String[] locations(JdbcOptions options) {
+    return options.url().startsWith("jdbc:postgresql:")
+        ? new String[] {MIGRATIONS, POSTGRES_MIGRATIONS}
+        : new String[] {MIGRATIONS};
   }
 
   private static HikariConfig poolConfig(JdbcOptions options) {

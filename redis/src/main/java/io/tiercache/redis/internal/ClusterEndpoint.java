@@ -8,6 +8,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.protocol.ConnectionIntent;
+import io.lettuce.core.resource.ClientResources;
 import io.tiercache.TierCacheException;
 import io.tiercache.redis.RedisTierOptions;
 import java.time.Duration;
@@ -28,11 +29,15 @@ final class ClusterEndpoint implements RedisEndpoint {
   private static final Duration WARM_UP_TIMEOUT = Duration.ofSeconds(10);
 
   private final RedisClusterClient client;
+  private final ClientResources resources;
   private final StatefulRedisClusterConnection<String, byte[]> connection;
 
   private ClusterEndpoint(
-      RedisClusterClient client, StatefulRedisClusterConnection<String, byte[]> connection) {
+      RedisClusterClient client,
+      ClientResources resources,
+      StatefulRedisClusterConnection<String, byte[]> connection) {
     this.client = client;
+    this.resources = resources;
     this.connection = connection;
   }
 
@@ -40,17 +45,19 @@ final class ClusterEndpoint implements RedisEndpoint {
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("at least one seed URI is required");
     }
-    RedisClusterClient client = RedisClusterClient.create(seeds);
+    ClientResources resources = FailFastOptions.resources(FailFastOptions.RECONNECT_DELAY_MAX);
+    RedisClusterClient client = RedisClusterClient.create(resources, seeds);
     client.setOptions(FailFastOptions.cluster(options));
     StatefulRedisClusterConnection<String, byte[]> connection;
     try {
       connection = client.connect(CODEC);
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, FailFastOptions.SHUTDOWN_TIMEOUT);
+      resources.shutdown();
       throw new TierCacheException("cannot connect to the Redis Cluster at " + seeds, e);
     }
     connection.setReadFrom(options.readFrom());
-    ClusterEndpoint endpoint = new ClusterEndpoint(client, connection);
+    ClusterEndpoint endpoint = new ClusterEndpoint(client, resources, connection);
     endpoint.openNodeConnections(options.readFrom() != ReadFrom.UPSTREAM);
     return endpoint;
   }
@@ -110,5 +117,6 @@ final class ClusterEndpoint implements RedisEndpoint {
   public void close() {
     connection.close();
     client.shutdown(Duration.ZERO, FailFastOptions.SHUTDOWN_TIMEOUT);
+    resources.shutdown();
   }
 }

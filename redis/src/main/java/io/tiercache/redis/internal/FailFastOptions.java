@@ -4,8 +4,12 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.tiercache.redis.RedisTierOptions;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Lettuce options that make an outage fail fast. Lettuce's defaults buffer commands while
@@ -18,7 +22,26 @@ final class FailFastOptions {
   /** How long shutting a client down may take; its threads have nothing left to finish. */
   static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * The longest pause between reconnection attempts. Lettuce's default backs off exponentially to
+   * 30 s, so a Redis that was down for a minute could stay unused for another 30 s after it came
+   * back; an attempt every half second costs a refused connect while it is down.
+   */
+  static final Duration RECONNECT_DELAY_MAX = Duration.ofMillis(500);
+
   private FailFastOptions() {}
+
+  /**
+   * Client resources whose reconnection backs off from 5 ms to {@code max}; the client that uses
+   * them must shut them down. Small thread pools: one connection or a few per client.
+   */
+  static ClientResources resources(Duration max) {
+    return DefaultClientResources.builder()
+        .ioThreadPoolSize(2)
+        .computationThreadPoolSize(2)
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(5), max, 2, TimeUnit.MILLISECONDS))
+        .build();
+  }
 
   static ClientOptions standalone(RedisTierOptions o) {
     return ClientOptions.builder()

@@ -4,6 +4,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.resource.ClientResources;
 import io.tiercache.TierCacheException;
 import io.tiercache.redis.RedisTierOptions;
 import java.time.Duration;
@@ -11,24 +12,31 @@ import java.time.Duration;
 /** A single Redis server: one shard, named by its address. */
 final class StandaloneEndpoint implements RedisEndpoint {
   private final RedisClient client;
+  private final ClientResources resources;
   private final StatefulRedisConnection<String, byte[]> connection;
   private final String shard;
 
   private StandaloneEndpoint(
-      RedisClient client, StatefulRedisConnection<String, byte[]> connection, String shard) {
+      RedisClient client,
+      ClientResources resources,
+      StatefulRedisConnection<String, byte[]> connection,
+      String shard) {
     this.client = client;
+    this.resources = resources;
     this.connection = connection;
     this.shard = shard;
   }
 
   static StandaloneEndpoint connect(RedisURI uri, RedisTierOptions options) {
     String shard = uri.getHost() + ":" + uri.getPort();
-    RedisClient client = RedisClient.create(uri);
+    ClientResources resources = FailFastOptions.resources(FailFastOptions.RECONNECT_DELAY_MAX);
+    RedisClient client = RedisClient.create(resources, uri);
     client.setOptions(FailFastOptions.standalone(options));
     try {
-      return new StandaloneEndpoint(client, client.connect(CODEC), shard);
+      return new StandaloneEndpoint(client, resources, client.connect(CODEC), shard);
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, FailFastOptions.SHUTDOWN_TIMEOUT);
+      resources.shutdown();
       throw new TierCacheException("cannot connect to Redis at " + shard, e);
     }
   }
@@ -52,5 +60,6 @@ final class StandaloneEndpoint implements RedisEndpoint {
   public void close() {
     connection.close();
     client.shutdown(Duration.ZERO, FailFastOptions.SHUTDOWN_TIMEOUT);
+    resources.shutdown();
   }
 }

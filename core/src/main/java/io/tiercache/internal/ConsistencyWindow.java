@@ -1,0 +1,80 @@
+package io.tiercache.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.tiercache.classes.CacheClass;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * How current this node's view of the invalidation bus is, and what it may serve from L1 because of
+ * it (DESIGN invariant 1: "a write is visible everywhere within {@code staleness_epsilon}, or the
+ * node stops serving that class from L1").
+ *
+ * <p>The bus subscription says up to when it has delivered everything ({@code lastHeard}). An
+ * invalidation published at {@code p} is applied here, or the node has not heard the bus since
+ * before {@code p}; in the second case an L1 copy is served only while {@code now - lastHeard <=
+ * epsilon}, so only before {@code p + epsilon}. Past that the class is read from L2 (which the
+ * issuing node updates itself) until the subscription catches up. Classes are judged one by one: a
+ * node that has been deaf for a second still serves classes with a minute of epsilon from L1.
+ *
+ * <p>It also knows the sequence up to which invalidations were applied in order ({@link
+ * #appliedThrough}), which is what an L1 entry may be re-stamped with once checked: the rules'
+ * generation can run ahead of it, because a node applies its own invalidations at once, before the
+ * bus has delivered older ones from other nodes.
+ */
+final class ConsistencyWindow {
+  private final Clock clock;
+  private final Supplier<Instant> lastHeard;
+  private final LongSupplier appliedThrough;
+  private final CacheMetrics metrics;
+  private final ConcurrentHashMap<String, Counter> bypassed = new ConcurrentHashMap<>();
+
+  ConsistencyWindow(
+      Clock clock, Supplier<Instant> lastHeard, LongSupplier appliedThrough, CacheMetrics metrics) {
+    this.clock = clock;
+    this.lastHeard = lastHeard;
+    this.appliedThrough = appliedThrough;
+    this.metrics = metrics;
+    Gauge.builder("tiercache.bus.silence", this, w -> w.silenceMillis(w.clock.millis()) / 1000.0)
+        .description("seconds since the invalidation bus was last heard with nothing left unread")
+        .baseUnit("seconds")
+        .register(metrics.registry());
+  }
+
+  /** Whether L1 copies of class {@code c} may be served at {@code nowMs}; counts refusals. */
+  boolean l1Trusted(CacheClass c, long nowMs) {
+    if (silenceMillis(nowMs) <= c.stalenessEpsilon().toMillis()) {
+      return true;
+    }
+    bypassed
+        .computeIfAbsent(
+            c.name(),
+            name ->
+                Counter.builder("tiercache.l1.bypassed")
+                    .description(
+                        "reads that skipped L1 because the bus was silent for longer than the"
+                            + " class's staleness epsilon")
+                    .tag("class", name)
+                    .register(metrics.registry()))
+        .increment();
+    return false;
+  }
+
+  /** The sequence up to which every invalidation was applied, in order. */
+  long appliedThrough() {
+    return appliedThrough.getAsLong();
+  }
+
+  /** How long the bus has been silent at {@code nowMs}; 0 when delivery is synchronous. */
+  long silenceMillis(long nowMs) {
+    Instant heard = lastHeard.get();
+    if (heard == null || heard.equals(Instant.MAX)) {
+      return heard == null ? Long.MAX_VALUE : 0;
+    }
+    return Math.max(0, nowMs - heard.toEpochMilli());
+  }
+}
