@@ -3,6 +3,7 @@ package io.tiercache.server;
 import io.javalin.Javalin;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tiercache.InvalidConfigException;
 import io.tiercache.TierCacheException;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
@@ -29,6 +30,7 @@ import io.tiercache.server.internal.RedisInfo;
 import io.tiercache.server.internal.ServerSchema;
 import io.tiercache.server.internal.WarmupEndpoint;
 import io.tiercache.server.internal.Warmups;
+import io.tiercache.spi.InvalidationBus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -196,7 +198,7 @@ public final class Gateway implements AutoCloseable {
                   db.dataSource(),
                   redis.tiers(),
                   redis.options(),
-                  buses(opened)::forNamespace,
+                  buses(opened, redis, nodeId)::forNamespace,
                   prometheus,
                   nodeId,
                   clock));
@@ -254,9 +256,18 @@ public final class Gateway implements AutoCloseable {
       return db;
     }
 
-    private InvalidationBuses buses(Deque<AutoCloseable> opened) {
+    private InvalidationBuses buses(Deque<AutoCloseable> opened, L2Connection redis, String node) {
       if (buses != null) {
         return buses; // the caller's: not closed here
+      }
+      String kind = config.bus();
+      if (GatewayConfig.REDIS_BUS.equals(kind) && !redis.hasL2()) {
+        throw new InvalidConfigException("bus", "redis needs L2 on Redis; redis mode is off");
+      }
+      if (redis.hasL2() && !GatewayConfig.IN_PROCESS_BUS.equals(kind)) {
+        java.util.Map<String, InvalidationBus> own = new java.util.concurrent.ConcurrentHashMap<>();
+        opened.push(() -> own.values().forEach(InvalidationBus::close));
+        return ns -> own.computeIfAbsent(ns, n -> redis.redisBus(n, node));
       }
       InvalidationBuses.Shared own = InvalidationBuses.inProcess();
       opened.push(own);

@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * @param database the metadata database: cache classes, audit log, node registry, and the default
  *     database of SQL namespaces
  * @param redis L2
- * @param bus the invalidation bus between nodes; {@code in-process} until the fleet-wide bus on
- *     Redis Streams lands (gateways in one JVM share one through {@link InvalidationBuses})
+ * @param bus the invalidation bus between nodes: {@code redis} (Redis Streams on the L2 servers,
+ *     what gateways in separate processes need), {@code in-process} (one process; gateways in one
+ *     JVM share one through {@link InvalidationBuses}), or {@code auto} (the default: redis when L2
+ *     is on, else in-process)
  * @param classes where the cache classes come from and how often the table is polled
  * @param convergeTimeout how long {@code POST /invalidate} waits for every live node to apply the
  *     invalidation before it answers with how many did
@@ -46,6 +48,13 @@ public record GatewayConfig(
     Map<String, NamespaceConfig> namespaces) {
 
   public static final String IN_PROCESS_BUS = "in-process";
+
+  /** The fleet-wide bus on Redis Streams. */
+  public static final String REDIS_BUS = "redis";
+
+  /** Redis when L2 is on, else in-process. */
+  public static final String AUTO_BUS = "auto";
+
   public static final Duration DEFAULT_CONVERGE_TIMEOUT = Duration.ofSeconds(2);
   private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
@@ -57,10 +66,9 @@ public record GatewayConfig(
     http = Objects.requireNonNullElse(http, Http.DEFAULT);
     database = Objects.requireNonNullElse(database, Database.EMBEDDED);
     redis = Objects.requireNonNullElse(redis, Redis.AUTO);
-    bus = Objects.requireNonNullElse(bus, IN_PROCESS_BUS);
-    if (!IN_PROCESS_BUS.equals(bus)) {
-      throw new InvalidConfigException(
-          "bus", "must be in-process (the only bus so far), was " + bus);
+    bus = Objects.requireNonNullElse(bus, AUTO_BUS);
+    if (!java.util.Set.of(IN_PROCESS_BUS, REDIS_BUS, AUTO_BUS).contains(bus)) {
+      throw new InvalidConfigException("bus", "must be auto, redis or in-process, was " + bus);
     }
     classes = Objects.requireNonNullElse(classes, Classes.DEFAULT);
     convergeTimeout = Objects.requireNonNullElse(convergeTimeout, DEFAULT_CONVERGE_TIMEOUT);

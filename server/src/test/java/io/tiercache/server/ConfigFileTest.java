@@ -24,7 +24,7 @@ class ConfigFileTest {
     assertThat(c.http()).isEqualTo(GatewayConfig.Http.DEFAULT);
     assertThat(c.database()).isEqualTo(GatewayConfig.Database.EMBEDDED);
     assertThat(c.redis().mode()).isEqualTo(GatewayConfig.RedisMode.AUTO);
-    assertThat(c.bus()).isEqualTo("in-process");
+    assertThat(c.bus()).isEqualTo("auto");
     assertThat(c.namespaces().get("shop").publicRead()).isFalse();
     assertThat(c.namespaces().get("shop").source()).isInstanceOf(NamespaceConfig.SqlSource.class);
   }

@@ -2,10 +2,13 @@ package io.tiercache.server.internal;
 
 import io.lettuce.core.RedisURI;
 import io.tiercache.L2Options;
+import io.tiercache.redis.RedisBusOptions;
+import io.tiercache.redis.RedisInvalidationBus;
 import io.tiercache.redis.RedisRemoteTier;
 import io.tiercache.redis.RedisTierOptions;
 import io.tiercache.redis.local.LocalRedisServer;
 import io.tiercache.server.GatewayConfig;
+import io.tiercache.spi.InvalidationBus;
 import io.tiercache.spi.RemoteTier;
 import java.time.Clock;
 import java.util.Deque;
@@ -20,7 +23,13 @@ import org.slf4j.LoggerFactory;
  * mode {@code auto}, a local redis-server when one is on the PATH, else L1 only with a warning (the
  * embedded default of DESIGN.md).
  */
-public record L2Connection(Function<String, RemoteTier> tiers, RedisInfo info, L2Options options) {
+public record L2Connection(
+    Function<String, RemoteTier> tiers,
+    RedisInfo info,
+    L2Options options,
+    List<RedisURI> targets,
+    boolean cluster,
+    String keyPrefix) {
   private static final Logger log = LoggerFactory.getLogger(L2Connection.class);
 
   /**
@@ -37,7 +46,7 @@ public record L2Connection(Function<String, RemoteTier> tiers, RedisInfo info, L
         log.warn(
             "no Redis configured and no redis-server on the PATH: running with L1 only;"
                 + " nodes share nothing but the source");
-        return new L2Connection(ns -> null, null, L2Options.DEFAULT);
+        return new L2Connection(ns -> null, null, L2Options.DEFAULT, List.of(), false, "");
       }
       LocalRedisServer local = LocalRedisServer.start();
       opened.push(local);
@@ -47,7 +56,7 @@ public record L2Connection(Function<String, RemoteTier> tiers, RedisInfo info, L
     }
     if (mode == GatewayConfig.RedisMode.NONE) {
       log.warn("redis mode none: running with L1 only");
-      return new L2Connection(ns -> null, null, L2Options.DEFAULT);
+      return new L2Connection(ns -> null, null, L2Options.DEFAULT, List.of(), false, "");
     }
     List<RedisURI> targets = uris;
     boolean cluster = mode == GatewayConfig.RedisMode.CLUSTER;
@@ -61,6 +70,27 @@ public record L2Connection(Function<String, RemoteTier> tiers, RedisInfo info, L
               : RedisRemoteTier.standalone(targets.get(0), o);
         };
     return new L2Connection(
-        tiers, new RedisInfo(targets, cluster, clock), L2Options.DEFAULT.withTimeout(rc.timeout()));
+        tiers,
+        new RedisInfo(targets, cluster, clock),
+        L2Options.DEFAULT.withTimeout(rc.timeout()),
+        targets,
+        cluster,
+        rc.keyPrefix());
+  }
+
+  /**
+   * The fleet-wide invalidation bus of {@code namespace} on Redis Streams, on the L2 servers; each
+   * namespace has its own stream (its own sequence numbers and rules).
+   */
+  public InvalidationBus redisBus(String namespace, String nodeId) {
+    RedisBusOptions o = RedisBusOptions.DEFAULT.withKeyPrefix(keyPrefix + namespace + ":bus");
+    return cluster
+        ? RedisInvalidationBus.cluster(targets, nodeId, o)
+        : RedisInvalidationBus.standalone(targets.get(0), nodeId, o);
+  }
+
+  /** Whether L2 is on. */
+  public boolean hasL2() {
+    return !targets.isEmpty();
   }
 }
