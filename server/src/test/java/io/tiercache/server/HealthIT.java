@@ -80,10 +80,17 @@ class HealthIT {
               bearer(Tokens.ADMIN));
 
       assertThat(cached.statusCode()).isEqualTo(200);
-      assertThat(cached.headers().firstValue("X-Cache")).hasValue("L1");
+      assertThat(cached.body()).contains("\"id\":40");
+      // From L1 while the node still trusts it; once it has not heard the invalidation bus (on the
+      // same Redis) for longer than the class's staleness_epsilon, it stops serving the class from
+      // L1 (a consistency window) and the read goes to the source: either way, no client error.
+      assertThat(cached.headers().firstValue("X-Cache").orElse("")).isIn("L1", "MISS");
+
       assertThat(loaded.statusCode()).isEqualTo(200);
       assertThat(loaded.body()).contains("\"id\":41");
-      assertThat(invalidated.statusCode()).as(invalidated.body()).isEqualTo(200);
+      // Redis is gone: applied here and journaled, 202 Accepted; it reaches L2 and the other
+      // nodes when Redis answers again (DESIGN invariant 6).
+      assertThat(invalidated.statusCode()).as(invalidated.body()).isIn(200, 202);
       assertThat(
               json(http.get("/cache-metrics", "Authorization", bearer(Tokens.METRICS)))
                   .get("l2")

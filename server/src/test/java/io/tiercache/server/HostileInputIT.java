@@ -161,6 +161,7 @@ class HostileInputIT {
           c.sync().keys("*").stream()
               .filter(k -> !k.endsWith(":lease") && !k.contains("{rate:"))
               .filter(k -> !k.matches(".*:hot:[0-9]+")) // hot-key windows of reads
+              .filter(k -> !k.contains(":bus}:") && !k.contains(":bus:")) // bus heartbeats
               .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new)));
     } finally {
       client.shutdown();

@@ -84,6 +84,17 @@ class HttpOriginIT {
   void aValueIsFetchedFromTheOriginOnceWithItsVersionAndTags() {
     HttpResponse<String> first =
         http.get("/v1/cache/shop/page:1", "Authorization", bearer(Tokens.ADMIN));
+    // The second read is an L1 hit once the gateway has heard its invalidation bus (the
+    // consistency window; one poll after start).
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .until(
+            () ->
+                http.get("/v1/cache/shop/page:1", "Authorization", bearer(Tokens.ADMIN))
+                    .headers()
+                    .firstValue("X-Cache")
+                    .orElse("")
+                    .equals("L1"));
     HttpResponse<String> second =
         http.get("/v1/cache/shop/page:1", "Authorization", bearer(Tokens.ADMIN));
 

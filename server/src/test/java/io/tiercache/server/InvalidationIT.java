@@ -190,9 +190,21 @@ class InvalidationIT {
   private static void warm(String key, String ns) {
     for (Http h : List.of(fleet.httpA, fleet.httpB)) {
       h.get("/v1/cache/" + ns + "/" + key, "Authorization", bearer(Tokens.ADMIN));
-      HttpResponse<String> r =
-          h.get("/v1/cache/" + ns + "/" + key, "Authorization", bearer(Tokens.ADMIN));
-      assertThat(r.headers().firstValue("X-Cache")).as(key).hasValue("L1");
+      // A node trusts its L1 once it has heard the invalidation bus (its consistency window);
+      // right after start that takes one poll of the bus.
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          h.get(
+                                  "/v1/cache/" + ns + "/" + key,
+                                  "Authorization",
+                                  bearer(Tokens.ADMIN))
+                              .headers()
+                              .firstValue("X-Cache"))
+                      .as(key)
+                      .hasValue("L1"));
     }
   }
 

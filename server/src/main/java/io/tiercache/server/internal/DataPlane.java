@@ -94,7 +94,8 @@ public final class DataPlane {
     }
     InvalidationRequest request =
         InvalidationRequest.key(t.key()).because(reason).by(t.principal().name());
-    ctx.json(invalidations.invalidate(t.ns(), request).toJson(t.ns().name()));
+    Invalidations.Outcome outcome = invalidations.invalidate(t.ns(), request);
+    ctx.status(outcome.isDeferred() ? 202 : 200).json(outcome.toJson(t.ns().name()));
   }
 
   private record Target(Namespace ns, String key, Principal principal) {}

@@ -81,7 +81,8 @@ public final class InvalidateEndpoint {
       throw new ApiException.NotFound("namespace", "no namespace is named '" + nsName + "'");
     }
     InvalidationRequest request = new InvalidationRequest(scope, values, reason, p.name());
-    ctx.json(invalidations.invalidate(ns, request).toJson(nsName));
+    Invalidations.Outcome outcome = invalidations.invalidate(ns, request);
+    ctx.status(outcome.isDeferred() ? 202 : 200).json(outcome.toJson(nsName));
   }
 
   private List<String> values(InvalidationScope scope, JsonNode body) {

@@ -56,12 +56,30 @@ public final class Invalidations {
 
   /** What happened to one invalidation. */
   public record Outcome(
-      long auditId, Invalidation invalidation, FleetConvergence fleet, EdgePurger.Result edge) {
+      long auditId,
+      Invalidation invalidation,
+      FleetConvergence fleet,
+      EdgePurger.Result edge,
+      String deferred) {
+
+    /**
+     * Whether Redis could not be reached: the invalidation was applied on this node and journaled,
+     * and reaches L2 and the other nodes when Redis answers again (DESIGN invariant 6).
+     */
+    public boolean isDeferred() {
+      return deferred != null;
+    }
 
     /** The JSON body of the API. */
     public Map<String, Object> toJson(String namespace) {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("auditId", auditId);
+      if (isDeferred()) {
+        out.put("namespace", namespace);
+        out.put("deferred", true);
+        out.put("message", deferred);
+        return out;
+      }
       out.put("sequence", invalidation.sequence());
       out.put("namespace", namespace);
       out.put("scope", invalidation.request().scope().name().toLowerCase(Locale.ROOT));
@@ -93,6 +111,10 @@ public final class Invalidations {
     Invalidation inv;
     try {
       inv = ns.cache().invalidate(request);
+    } catch (io.tiercache.InvalidationDeferredException e) {
+      // Applied here and journaled: the audit row stays (it happened), without a sequence yet.
+      EdgePurger.Result edgeResult = awaitEdge(edge.purge(ns.name(), request));
+      return new Outcome(auditId, null, null, edgeResult, e.getMessage());
     } catch (RuntimeException e) {
       audit.discard(auditId);
       throw e;
@@ -108,7 +130,7 @@ public final class Invalidations {
     FleetConvergence fleet = nodes.awaitApplied(ns.name(), inv, started, convergeTimeout);
     EdgePurger.Result edgeResult = awaitEdge(edgePurge);
     audit.complete(auditId, fleet, edgeResult);
-    return new Outcome(auditId, inv, fleet, edgeResult);
+    return new Outcome(auditId, inv, fleet, edgeResult, null);
   }
 
   /** Purges the edge copy of a key just written (a write is not an invalidation: not audited). */
