@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.internal.DefaultTieredCache;
 import io.tiercache.internal.InProcessInvalidationBus;
+import io.tiercache.spi.InvalidationAudit;
 import io.tiercache.spi.InvalidationBus;
 import io.tiercache.spi.RemoteTier;
 import java.time.Clock;
@@ -34,6 +35,7 @@ public final class TieredCacheBuilder<V> {
   private CacheWriter<V> writer;
   private WriteBackOptions writeBack;
   private double staleReadSampling;
+  private InvalidationAudit invalidationAudit;
 
   TieredCacheBuilder(ValueCodec<V> codec) {
     this.codec = Objects.requireNonNull(codec, "codec");
@@ -113,6 +115,15 @@ public final class TieredCacheBuilder<V> {
   }
 
   /**
+   * Records every invalidation this node issues (DESIGN invariant 10), e.g. {@code
+   * JdbcInvalidationAudit} in the source database; none when not set.
+   */
+  public TieredCacheBuilder<V> invalidationAudit(InvalidationAudit invalidationAudit) {
+    this.invalidationAudit = Objects.requireNonNull(invalidationAudit, "invalidationAudit");
+    return this;
+  }
+
+  /**
    * This node's name in lease tokens and logs; a random id when not set. Must differ between nodes.
    */
   public TieredCacheBuilder<V> nodeId(String nodeId) {
@@ -182,6 +193,7 @@ public final class TieredCacheBuilder<V> {
         hotKeyOptions,
         writer,
         writeBack,
-        staleReadSampling);
+        staleReadSampling,
+        invalidationAudit);
   }
 }

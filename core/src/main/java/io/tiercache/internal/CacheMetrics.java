@@ -36,6 +36,13 @@ public final class CacheMetrics {
     return m != null ? m : byClass.computeIfAbsent(c.name(), ClassMeters::new);
   }
 
+  void auditFailure() {
+    Counter.builder("tiercache.audit.failures")
+        .description("invalidations that could not be recorded in the audit")
+        .register(registry)
+        .increment();
+  }
+
   void l2Error(String kind, String shard) {
     l2Errors
         .computeIfAbsent(

@@ -22,6 +22,7 @@ import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.internal.L1Tier.Cached;
 import io.tiercache.spi.Entry;
+import io.tiercache.spi.InvalidationAudit;
 import io.tiercache.spi.InvalidationBus;
 import io.tiercache.spi.RemoteTier;
 import java.time.Clock;
@@ -56,6 +57,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final RandomGenerator random;
   private final SingleFlight<Resolved<V>> flights = new SingleFlight<>();
   private final Invalidator invalidator;
+  private final InvalidationAudit audit;
   private final HotKeys hotKeys;
   private final WritePath<V> writes;
   private final StaleReadSampler<V> sampler;
@@ -77,7 +79,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       HotKeyOptions hotKeyOptions,
       CacheWriter<V> writer,
       WriteBackOptions writeBack,
-      double staleReadSampling) {
+      double staleReadSampling,
+      InvalidationAudit audit) {
+    this.audit = audit;
     this.classes = new LiveClasses(classes);
     this.clock = clock;
     this.options = options;
@@ -250,7 +254,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   public void invalidate(String key) {
     requireKey(key);
     try {
-      invalidator.invalidate(InvalidationRequest.key(key));
+      audit(invalidator.invalidate(InvalidationRequest.key(key)));
     } catch (InvalidationDeferredException journaled) {
       // Applied here and replayed to L2 and the bus when Redis is back (DESIGN invariant 6).
     }
@@ -264,7 +268,22 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       throw new InvalidConfigException(
           "class", "no cache class is named '" + request.values().get(0) + "'");
     }
-    return invalidator.invalidate(request);
+    return audit(invalidator.invalidate(request));
+  }
+
+  /** Records an issued invalidation (DESIGN invariant 10); a failing audit never undoes it. */
+  private Invalidation audit(Invalidation inv) {
+    if (audit != null && inv != null) {
+      try {
+        audit.record(inv);
+      } catch (RuntimeException e) {
+        metrics.auditFailure();
+        org.slf4j.LoggerFactory.getLogger(DefaultTieredCache.class)
+            .warn(
+                "recording invalidation {} in the audit failed: {}", inv.sequence(), e.toString());
+      }
+    }
+    return inv;
   }
 
   @Override
