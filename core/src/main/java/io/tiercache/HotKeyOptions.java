@@ -16,10 +16,10 @@ public record HotKeyOptions(
     boolean enabled, int sampleOneIn, int trackedKeys, Duration publishEvery, boolean prefetch) {
 
   public static final HotKeyOptions DEFAULT =
-      new HotKeyOptions(true, 16, 64, Duration.ofSeconds(1), true);
+      new HotKeyOptions(true, 64, 64, Duration.ofSeconds(1), true);
 
   public static final HotKeyOptions DISABLED =
-      new HotKeyOptions(false, 16, 64, Duration.ofSeconds(1), false);
+      new HotKeyOptions(false, 64, 64, Duration.ofSeconds(1), false);
 
   public HotKeyOptions {
     if (sampleOneIn < 1 || sampleOneIn > 1 << 16 || Integer.bitCount(sampleOneIn) != 1) {
