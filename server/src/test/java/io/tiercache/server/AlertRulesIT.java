@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.tiercache.redis.local.LocalRedisServer;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -17,9 +16,8 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Prometheus alert rules and the Grafana dashboard of {@code deploy/}: the rules pass {@code
@@ -31,25 +29,7 @@ class AlertRulesIT {
   static final Path PROMTOOL = Path.of("/usr/bin/promtool");
   static final Pattern METRIC = Pattern.compile("\\btiercache_[a-z0-9_]+");
 
-  static TestDatabase db;
-  static LocalRedisServer redis;
-  static Gateway gateway;
-  static Http http;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.h2();
-    redis = LocalRedisServer.start();
-    gateway = Gateway.start(ConfigFile.parse(TwoGateways.yaml(db, redis, "")));
-    http = new Http(gateway.url());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    gateway.close();
-    redis.close();
-    db.close();
-  }
+  @RegisterExtension static final OneGateway GW = new OneGateway();
 
   @Test
   void theAlertRulesPassPromtoolCheck() throws Exception {
@@ -74,7 +54,7 @@ class AlertRulesIT {
   @Test
   void everyMetricTheRulesAndTheDashboardQueryIsExposedByAGateway() throws Exception {
     makeTraffic();
-    String scrape = http.get("/metrics", "Authorization", bearer(Tokens.METRICS)).body();
+    String scrape = GW.http().get("/metrics", "Authorization", bearer(Tokens.METRICS)).body();
     Set<String> exposed = names(scrape);
 
     Set<String> queried = names(Files.readString(DEPLOY.resolve("prometheus/tiercache-rules.yml")));
@@ -87,35 +67,38 @@ class AlertRulesIT {
   /** Reads, a stale read, an invalidation: enough for every meter to exist. */
   private static void makeTraffic() {
     HttpResponse<String> put =
-        http.send(
-            "PUT",
-            "/classes/brief",
-            "{\"key_pattern\":\"product:1*\",\"ttl\":\"1s\",\"ttl_jitter\":0,\"staleness_epsilon\":\"10s\","
-                + "\"stale_while_revalidate\":\"10s\",\"source_rate_limit\":1000,\"edge_cacheable\":true}",
-            "Authorization",
-            bearer(Tokens.ADMIN));
+        GW.http()
+            .send(
+                "PUT",
+                "/classes/brief",
+                "{\"key_pattern\":\"product:1*\",\"ttl\":\"1s\",\"ttl_jitter\":0,\"staleness_epsilon\":\"10s\","
+                    + "\"stale_while_revalidate\":\"10s\",\"source_rate_limit\":1000,\"edge_cacheable\":true}",
+                "Authorization",
+                bearer(Tokens.ADMIN));
     assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
     for (int i = 0; i < 20; i++) {
-      http.get("/v1/cache/shop/hot:" + (i % 5), "Authorization", bearer(Tokens.ADMIN));
+      GW.http().get("/v1/cache/shop/hot:" + (i % 5), "Authorization", bearer(Tokens.ADMIN));
     }
-    http.get("/v1/cache/shop/product:1", "Authorization", bearer(Tokens.ADMIN));
+    GW.http().get("/v1/cache/shop/product:1", "Authorization", bearer(Tokens.ADMIN));
     // Past its 1 s TTL the value is served stale while one refresh runs.
     await()
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(200))
         .until(
             () ->
-                http.get("/v1/cache/shop/product:1", "Authorization", bearer(Tokens.ADMIN))
+                GW.http()
+                    .get("/v1/cache/shop/product:1", "Authorization", bearer(Tokens.ADMIN))
                     .headers()
                     .firstValue("X-Cache")
                     .orElse("")
                     .equals("STALE"));
-    http.send(
-        "POST",
-        "/invalidate",
-        "{\"scope\":\"tag\",\"namespace\":\"shop\",\"tag\":\"hot\"}",
-        "Authorization",
-        bearer(Tokens.ADMIN));
+    GW.http()
+        .send(
+            "POST",
+            "/invalidate",
+            "{\"scope\":\"tag\",\"namespace\":\"shop\",\"tag\":\"hot\"}",
+            "Authorization",
+            bearer(Tokens.ADMIN));
   }
 
   private static Set<String> names(String text) {

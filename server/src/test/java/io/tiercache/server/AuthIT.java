@@ -4,14 +4,12 @@ import static io.tiercache.server.Http.bearer;
 import static io.tiercache.server.Http.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tiercache.redis.local.LocalRedisServer;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,25 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (DESIGN invariant 11: no one in without a credential, a tenant only in its own namespaces).
  */
 class AuthIT {
-  static TestDatabase db;
-  static LocalRedisServer redis;
-  static Gateway gateway;
-  static Http http;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.h2();
-    redis = LocalRedisServer.start();
-    gateway = Gateway.start(ConfigFile.parse(TwoGateways.yaml(db, redis, "")));
-    http = new Http(gateway.url());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    gateway.close();
-    redis.close();
-    db.close();
-  }
+  @RegisterExtension static final OneGateway GW = new OneGateway();
 
   private static final String NONE = null;
   private static final String UNKNOWN = "not-a-known-token";
@@ -135,8 +115,8 @@ class AuthIT {
       String method, String path, String body, String tokenName, String token, int status) {
     HttpResponse<String> r =
         token == null
-            ? http.send(method, path, body)
-            : http.send(method, path, body, "Authorization", bearer(token));
+            ? GW.http().send(method, path, body)
+            : GW.http().send(method, path, body, "Authorization", bearer(token));
 
     assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
     if (status == 401) {
@@ -151,7 +131,8 @@ class AuthIT {
   @Test
   void aTokenIsComparedByItsHashOnly() {
     HttpResponse<String> hash =
-        http.get("/cache-metrics", "Authorization", bearer(TokenConfig.sha256Hex(Tokens.ADMIN)));
+        GW.http()
+            .get("/cache-metrics", "Authorization", bearer(TokenConfig.sha256Hex(Tokens.ADMIN)));
 
     assertThat(hash.statusCode()).isEqualTo(401);
     assertThat(hash.headers().firstValue("WWW-Authenticate"))
@@ -163,7 +144,7 @@ class AuthIT {
   @Test
   void anotherAuthenticationSchemeIsRefused() {
     HttpResponse<String> basic =
-        http.get("/cache-metrics", "Authorization", "Basic YWRtaW46YWRtaW4=");
+        GW.http().get("/cache-metrics", "Authorization", "Basic YWRtaW46YWRtaW4=");
 
     assertThat(basic.statusCode()).isEqualTo(401);
   }

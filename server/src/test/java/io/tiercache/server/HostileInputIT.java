@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.tiercache.redis.local.LocalRedisServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,9 +18,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Ten thousand generated malformed and hostile requests: each gets a 4xx with a JSON error body,
@@ -30,25 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 class HostileInputIT {
   static final int REQUESTS = 10_000;
-  static TestDatabase db;
-  static LocalRedisServer redis;
-  static Gateway gateway;
-  static Http http;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.h2();
-    redis = LocalRedisServer.start();
-    gateway = Gateway.start(ConfigFile.parse(TwoGateways.yaml(db, redis, "")));
-    http = new Http(gateway.url());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    gateway.close();
-    redis.close();
-    db.close();
-  }
+  @RegisterExtension static final OneGateway GW = new OneGateway();
 
   @Test
   void tenThousandHostileRequestsGetA4xxAndChangeNothing() throws Exception {
@@ -57,7 +37,7 @@ class HostileInputIT {
       probe.add("hot:" + i);
       probe.add("product:" + i);
     }
-    probe.forEach(k -> http.get("/v1/cache/shop/" + k, "Authorization", bearer(Tokens.ADMIN)));
+    probe.forEach(k -> GW.http().get("/v1/cache/shop/" + k, "Authorization", bearer(Tokens.ADMIN)));
     Map<String, Object> before = snapshot(probe);
 
     List<HostileRequests.Request> requests =
@@ -81,7 +61,7 @@ class HostileInputIT {
         continue;
       }
       HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(gateway.url() + r.path()))
+          HttpRequest.newBuilder(URI.create(GW.gateway().url() + r.path()))
               .timeout(Duration.ofSeconds(30))
               .method(
                   r.method(),
@@ -123,7 +103,7 @@ class HostileInputIT {
                   + " HTTP/1.1\r\n"
                   + (r.token() == null ? "" : "Authorization: " + bearer(r.token()) + "\r\n"))
               .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-      RawHttp.Response resp = RawHttp.send(gateway.port(), head, r.body());
+      RawHttp.Response resp = RawHttp.send(GW.gateway().port(), head, r.body());
       if (resp.status() < 400 || resp.status() >= 500) {
         wrong.put(what, resp.status() + " " + abbreviate(resp.body()));
       } else if (!isJsonError(resp.body())) {
@@ -146,13 +126,13 @@ class HostileInputIT {
   /** Everything a request could have changed. */
   private static Map<String, Object> snapshot(List<String> probe) throws Exception {
     Map<String, Object> s = new TreeMap<>();
-    s.put("source rows", db.count("SELECT COUNT(*) FROM sample_item"));
-    s.put("source versions", db.count("SELECT SUM(version) FROM sample_item"));
-    s.put("source bytes", db.count("SELECT SUM(LENGTH(v)) FROM sample_item"));
-    s.put("class revision", db.count("SELECT revision FROM cache_class_revision"));
-    s.put("classes", Http.json(http.get("/classes", "Authorization", bearer(Tokens.ADMIN))));
-    s.put("audit rows", db.count("SELECT COUNT(*) FROM invalidation_audit"));
-    RedisClient client = RedisClient.create(redis.uri());
+    s.put("source rows", GW.db().count("SELECT COUNT(*) FROM sample_item"));
+    s.put("source versions", GW.db().count("SELECT SUM(version) FROM sample_item"));
+    s.put("source bytes", GW.db().count("SELECT SUM(LENGTH(v)) FROM sample_item"));
+    s.put("class revision", GW.db().count("SELECT revision FROM cache_class_revision"));
+    s.put("classes", Http.json(GW.http().get("/classes", "Authorization", bearer(Tokens.ADMIN))));
+    s.put("audit rows", GW.db().count("SELECT COUNT(*) FROM invalidation_audit"));
+    RedisClient client = RedisClient.create(GW.redis().uri());
     try (StatefulRedisConnection<String, String> c = client.connect()) {
       // Leases, rate-limit buckets and hot-key windows come and go with time and reads; entries
       // and rules must not change.
@@ -168,7 +148,7 @@ class HostileInputIT {
     }
     for (String k : probe) {
       HttpResponse<String> r =
-          http.get("/v1/cache/shop/" + k, "Authorization", bearer(Tokens.ADMIN));
+          GW.http().get("/v1/cache/shop/" + k, "Authorization", bearer(Tokens.ADMIN));
       s.put(
           "value " + k,
           r.statusCode() + " " + r.headers().firstValue("ETag").orElse("") + " " + r.body());

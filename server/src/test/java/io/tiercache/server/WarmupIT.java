@@ -6,37 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tiercache.redis.local.LocalRedisServer;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Warm-ups over HTTP: a key list, an access log replayed, the rate limit, progress, cancel. */
 class WarmupIT {
-  static TestDatabase db;
-  static LocalRedisServer redis;
-  static Gateway gateway;
-  static Http http;
-
-  @BeforeAll
-  static void start() {
-    db = TestDatabase.h2();
-    redis = LocalRedisServer.start();
-    gateway = Gateway.start(ConfigFile.parse(TwoGateways.yaml(db, redis, "")));
-    http = new Http(gateway.url());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    gateway.close();
-    redis.close();
-    db.close();
-  }
+  @RegisterExtension static final OneGateway GW = new OneGateway();
 
   @Test
   void aKeyListIsReadIntoTheCacheAndItsProgressReported() {
@@ -55,7 +35,7 @@ class WarmupIT {
     assertThat(done.get("found").asInt()).isEqualTo(100);
     assertThat(done.get("missing").asInt()).isEqualTo(1);
     HttpResponse<String> warmed =
-        http.get("/v1/cache/shop/product:150", "Authorization", bearer(Tokens.ADMIN));
+        GW.http().get("/v1/cache/shop/product:150", "Authorization", bearer(Tokens.ADMIN));
     assertThat(warmed.headers().firstValue("X-Cache")).hasValue("L1");
   }
 
@@ -79,7 +59,8 @@ class WarmupIT {
     assertThat(done.get("skipped").asInt()).isEqualTo(2);
     assertThat(done.get("found").asInt()).isEqualTo(4);
     assertThat(
-            http.get("/v1/cache/shop/product:303", "Authorization", bearer(Tokens.ADMIN))
+            GW.http()
+                .get("/v1/cache/shop/product:303", "Authorization", bearer(Tokens.ADMIN))
                 .headers()
                 .firstValue("X-Cache"))
         .hasValue("L1");
@@ -119,24 +100,27 @@ class WarmupIT {
             .asText();
 
     HttpResponse<String> cancel =
-        http.send("DELETE", "/warmup/" + id, null, "Authorization", bearer(Tokens.SHOP_WRITER));
+        GW.http()
+            .send("DELETE", "/warmup/" + id, null, "Authorization", bearer(Tokens.SHOP_WRITER));
     HttpResponse<String> again =
-        http.send("DELETE", "/warmup/" + id, null, "Authorization", bearer(Tokens.SHOP_WRITER));
+        GW.http()
+            .send("DELETE", "/warmup/" + id, null, "Authorization", bearer(Tokens.SHOP_WRITER));
 
     assertThat(cancel.statusCode()).isEqualTo(200);
     assertThat(json(cancel).get("state").asText()).isEqualTo("cancelled");
     assertThat(json(cancel).get("done").asInt()).isLessThan(1000);
     assertThat(again.statusCode()).isEqualTo(409);
-    HttpResponse<String> list = http.get("/warmup", "Authorization", bearer(Tokens.SHOP_WRITER));
+    HttpResponse<String> list =
+        GW.http().get("/warmup", "Authorization", bearer(Tokens.SHOP_WRITER));
     assertThat(list.body()).contains(id);
     HttpResponse<String> hidden =
-        http.get("/warmup/" + id, "Authorization", bearer(Tokens.OTHER_TENANT));
+        GW.http().get("/warmup/" + id, "Authorization", bearer(Tokens.OTHER_TENANT));
     assertThat(hidden.statusCode()).isEqualTo(404);
   }
 
   private static JsonNode start(String body) {
     HttpResponse<String> r =
-        http.send("POST", "/warmup", body, "Authorization", bearer(Tokens.SHOP_WRITER));
+        GW.http().send("POST", "/warmup", body, "Authorization", bearer(Tokens.SHOP_WRITER));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
     assertThat(r.headers().firstValue("Location"))
         .hasValue("/warmup/" + json(r).get("id").asText());
@@ -151,7 +135,7 @@ class WarmupIT {
         .until(
             () -> {
               last[0] =
-                  json(http.get("/warmup/" + id, "Authorization", bearer(Tokens.SHOP_WRITER)));
+                  json(GW.http().get("/warmup/" + id, "Authorization", bearer(Tokens.SHOP_WRITER)));
               return !last[0].get("state").asText().equals("running");
             });
     return last[0];
