@@ -32,13 +32,23 @@ final class Varnish implements AutoCloseable {
     return Files.isExecutable(Path.of("/usr/sbin/varnishd"));
   }
 
-  /** A free port for Varnish to listen on, picked before the gateway that purges it starts. */
+  /**
+   * A free port for Varnish to listen on, picked before the gateway that purges it starts. It is
+   * taken below Linux's ephemeral range (32768 and up): a port picked there and released could be
+   * handed to the gateway's own port-0 listener before varnishd binds it, and the "edge" would then
+   * be the gateway itself.
+   */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = 20_000 + random.nextInt(10_000);
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new UncheckedIOException(new IOException("no free port in 20000-29999"));
   }
 
   /** Starts varnishd on {@code port} in front of the gateway on {@code backendPort}. */
