@@ -88,16 +88,8 @@ public class BulkGetBenchmark {
   }
 
   private void close() {
-    if (rawConnection != null) {
-      rawConnection.close();
-    }
-    if (rawClient != null) {
-      rawClient.shutdown();
-    }
-    if (fixture != null) {
-      fixture.close();
-    }
-    cluster.close();
+    L2Fixture.closeAll(
+        rawConnection, rawClient == null ? null : rawClient::shutdown, fixture, cluster);
   }
 
   private List<KeyValue<String, byte[]>> rawMget()

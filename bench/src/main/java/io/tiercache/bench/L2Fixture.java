@@ -167,6 +167,26 @@ final class L2Fixture implements AutoCloseable {
     return registry.find(name).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
   }
 
+  /**
+   * Closes what a benchmark opened, in the order given, skipping what was never opened (a setup can
+   * fail half-way): the raw connection and client first, then this fixture, then the servers.
+   */
+  static void closeAll(AutoCloseable... opened) {
+    RuntimeException first = null;
+    for (AutoCloseable c : opened) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        first = first != null ? first : new IllegalStateException("closing " + c + " failed", e);
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
   @Override
   public void close() {
     cache.close();

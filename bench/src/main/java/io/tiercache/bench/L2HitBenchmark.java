@@ -85,16 +85,8 @@ public class L2HitBenchmark {
   }
 
   private void close() {
-    if (rawConnection != null) {
-      rawConnection.close();
-    }
-    if (rawClient != null) {
-      rawClient.shutdown();
-    }
-    if (fixture != null) {
-      fixture.close();
-    }
-    redis.close();
+    L2Fixture.closeAll(
+        rawConnection, rawClient == null ? null : rawClient::shutdown, fixture, redis);
   }
 
   @Benchmark
