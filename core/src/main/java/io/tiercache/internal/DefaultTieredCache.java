@@ -135,17 +135,10 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
    */
   @Override
   public V get(String key) {
-    requireKey(key);
-    hotKeys.record(key);
-    CacheClass c = classes.resolve(key);
-    if (c.usesL1()) {
-      long now = clock.millis();
-      Cached<V> hit = freshInL1(c, key, now);
-      if (hit != null) {
-        metrics.of(c).l1Hits.increment();
-        sampler.served(c, key, Tier.L1, hit.entry(), now);
-        return hit.value();
-      }
+    CacheClass c = classOfRead(key);
+    Cached<V> hit = l1Hit(c, key);
+    if (hit != null) {
+      return hit.value();
     }
     Cached<V> cached = belowL1(c, key).cached();
     return cached == null ? null : cached.value();
@@ -153,20 +146,33 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   @Override
   public Lookup<V> lookup(String key) {
-    requireKey(key);
-    hotKeys.record(key);
-    CacheClass c = classes.resolve(key);
-    CacheMetrics.ClassMeters m = metrics.of(c);
-    if (c.usesL1()) {
-      long now = clock.millis();
-      Cached<V> hit = freshInL1(c, key, now);
-      if (hit != null) {
-        m.l1Hits.increment();
-        sampler.served(c, key, Tier.L1, hit.entry(), now);
-        return toLookup(key, c, new Resolved<>(hit, Tier.L1, false));
-      }
+    CacheClass c = classOfRead(key);
+    Cached<V> hit = l1Hit(c, key);
+    if (hit != null) {
+      return toLookup(key, c, new Resolved<>(hit, Tier.L1, false));
     }
     return toLookup(key, c, belowL1(c, key));
+  }
+
+  /** The class of a key being read, after the read is counted for hot-key detection. */
+  private CacheClass classOfRead(String key) {
+    requireKey(key);
+    hotKeys.record(key);
+    return classes.resolve(key);
+  }
+
+  /** A fresh L1 copy of {@code key}, counted as an L1 hit and offered to the sampler; or null. */
+  private Cached<V> l1Hit(CacheClass c, String key) {
+    if (!c.usesL1()) {
+      return null;
+    }
+    long now = clock.millis();
+    Cached<V> hit = freshInL1(c, key, now);
+    if (hit != null) {
+      metrics.of(c).l1Hits.increment();
+      sampler.served(c, key, Tier.L1, hit.entry(), now);
+    }
+    return hit;
   }
 
   /** An L1 miss: one walk below L1 per key at a time in this process. */
