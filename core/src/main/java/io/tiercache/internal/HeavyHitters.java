@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The Space-Saving heavy-hitters sketch (Metwally, Agrawal, El Abbadi, "Efficient Computation of
@@ -12,33 +13,37 @@ import java.util.Map;
  * true frequency exceeds {@code total / capacity} is guaranteed to be tracked, and a count
  * overestimates by at most the count it inherited.
  *
+ * <p>With the randomized admission of Ben Basat, Einziger, Friedman and Kassner ("Randomized
+ * Admission Policy for Efficient Top-k and Frequency Estimation", INFOCOM 2017): an untracked item
+ * replaces the smallest counter only with probability {@code 1 / (min + 1)}. A hot item still gets
+ * in after about {@code min + 1} sightings, and a long tail of keys seen once no longer churns the
+ * counters: with a uniform spread of keys every sample was a miss that scanned for the minimum,
+ * which cost the L1 hit path several nanoseconds per read (docs/BENCHMARKS.md).
+ *
  * <p>Written by hand: no well-kept Java library ships it without a large dependency, and with the
- * small capacities used here (tens of keys) a map plus a linear scan for the minimum is as fast as
- * the linked-bucket structure of the paper. Guarded by {@code lock}. Readers on the hot path only
- * try the lock: a sample dropped under contention changes an estimate, never a result.
+ * small capacities used here (tens of keys) an index plus a linear scan of a {@code long[]} for the
+ * minimum is as fast as the linked-bucket structure of the paper (the scan of 64 counters takes
+ * tens of nanoseconds; iterating a map's entries instead cost the L1 hit path measurably). Guarded
+ * by {@code lock}, which only the round that drains it contends for: each reading thread counts in
+ * a sketch of its own ({@link HotKeys}).
  */
 final class HeavyHitters {
   private final int capacity;
-  private final Map<String, long[]> counts;
+  private final Map<String, Integer> slots; // key -> its index in keys and counts
+  private final String[] keys;
+  private final long[] counts;
+  private int size;
+  private int minIndex = -1; // the index of a smallest counter while >= 0; recomputed when stale
 
   HeavyHitters(int capacity) {
     this.capacity = capacity;
-    this.counts = new HashMap<>(capacity * 2);
+    this.slots = new HashMap<>(capacity * 2);
+    this.keys = new String[capacity];
+    this.counts = new long[capacity];
   }
 
   private final java.util.concurrent.locks.ReentrantLock lock =
       new java.util.concurrent.locks.ReentrantLock();
-
-  /** Counts {@code key} unless another thread is counting right now. */
-  void tryOffer(String key) {
-    if (lock.tryLock()) {
-      try {
-        offer(key);
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
 
   void offer(String key) {
     lock.lock();
@@ -50,34 +55,53 @@ final class HeavyHitters {
   }
 
   private void offerLocked(String key) {
-    long[] c = counts.get(key);
-    if (c != null) {
-      c[0]++;
+    Integer at = slots.get(key);
+    if (at != null) {
+      counts[at]++;
+      if (at == minIndex) {
+        minIndex = -1;
+      }
       return;
     }
-    if (counts.size() < capacity) {
-      counts.put(key, new long[] {1});
+    if (size < capacity) {
+      keys[size] = key;
+      counts[size] = 1;
+      slots.put(key, size++);
+      minIndex = -1;
       return;
     }
-    String victim = null;
-    long min = Long.MAX_VALUE;
-    for (Map.Entry<String, long[]> e : counts.entrySet()) {
-      if (e.getValue()[0] < min) {
-        min = e.getValue()[0];
-        victim = e.getKey();
+    if (minIndex < 0) {
+      minIndex = 0;
+      for (int i = 1; i < size; i++) {
+        if (counts[i] < counts[minIndex]) {
+          minIndex = i;
+        }
       }
     }
-    counts.remove(victim);
-    counts.put(key, new long[] {min + 1});
+    long min = counts[minIndex];
+    if (ThreadLocalRandom.current().nextLong(min + 1) != 0) {
+      return; // not admitted this time
+    }
+    int victim = minIndex;
+    slots.remove(keys[victim]);
+    keys[victim] = key;
+    counts[victim] = min + 1;
+    slots.put(key, victim);
+    minIndex = -1;
   }
 
   /** The counts so far, and a fresh start (each publishing window counts on its own). */
   Map<String, Long> drain() {
     lock.lock();
     try {
-      Map<String, Long> out = new HashMap<>(counts.size() * 2);
-      counts.forEach((k, v) -> out.put(k, v[0]));
-      counts.clear();
+      Map<String, Long> out = new HashMap<>(size * 2);
+      for (int i = 0; i < size; i++) {
+        out.put(keys[i], counts[i]);
+        keys[i] = null;
+      }
+      slots.clear();
+      size = 0;
+      minIndex = -1;
       return out;
     } finally {
       lock.unlock();
@@ -88,9 +112,9 @@ final class HeavyHitters {
   List<String> top() {
     lock.lock();
     try {
-      List<Map.Entry<String, long[]>> entries = new ArrayList<>(counts.entrySet());
-      entries.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
-      return entries.stream().map(Map.Entry::getKey).toList();
+      List<Integer> order = new ArrayList<>(slots.values());
+      order.sort((a, b) -> Long.compare(counts[b], counts[a]));
+      return order.stream().map(i -> keys[i]).toList();
     } finally {
       lock.unlock();
     }

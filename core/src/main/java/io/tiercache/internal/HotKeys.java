@@ -2,6 +2,7 @@ package io.tiercache.internal;
 
 import io.tiercache.HotKey;
 import io.tiercache.HotKeyOptions;
+import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -20,11 +22,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds the fleet's hot keys and keeps them in this node's L1. Each node counts a sample of its
- * reads in a {@link HeavyHitters} sketch; every {@code publishEvery} it adds its counts (scaled
- * back by the sampling rate) to the fleet's counts in L2 for the current window and reads the
- * merged top keys back. Keys hot across the fleet that are missing from this node's L1 are loaded
- * into it ahead of reads, so a key that turns hot on one node is already local on the others when
- * their readers arrive. Without L2 the list is this node's own.
+ * reads in {@link HeavyHitters} sketches, one per reading thread (so readers never contend for one
+ * lock on the hit path), summed at each round; every {@code publishEvery} it adds its counts
+ * (scaled back by the sampling rate) to the fleet's counts in L2 for the current window and reads
+ * the merged top keys back. Keys hot across the fleet that are missing from this node's L1 are
+ * loaded into it ahead of reads, so a key that turns hot on one node is already local on the others
+ * when their readers arrive. Without L2 the list is this node's own.
  *
  * <p>Windows are {@code 10 * publishEvery} long; the rate of a key is its count over the previous
  * and the current window divided by the time they span.
@@ -36,7 +39,8 @@ final class HotKeys implements AutoCloseable {
   private final HotKeyOptions options;
   private final L2Guard l2;
   private final Clock clock;
-  private final HeavyHitters sketch;
+  private final ConcurrentLinkedQueue<ThreadSketch> sketches = new ConcurrentLinkedQueue<>();
+  private final ThreadLocal<ThreadSketch> sketch = ThreadLocal.withInitial(this::newSketch);
   private final Predicate<String> freshInL1;
   private final Consumer<String> prefetch;
   private final ScheduledExecutorService scheduler;
@@ -52,7 +56,6 @@ final class HotKeys implements AutoCloseable {
     this.options = options;
     this.l2 = l2;
     this.clock = clock;
-    this.sketch = new HeavyHitters(options.trackedKeys());
     this.freshInL1 = freshInL1;
     this.prefetch = prefetch;
     if (options.enabled()) {
@@ -74,7 +77,7 @@ final class HotKeys implements AutoCloseable {
   void record(String key) {
     if (options.enabled()
         && (ThreadLocalRandom.current().nextInt() & (options.sampleOneIn() - 1)) == 0) {
-      sketch.tryOffer(key);
+      sketch.get().counts().offer(key);
     }
   }
 
@@ -96,8 +99,7 @@ final class HotKeys implements AutoCloseable {
     long windowMs = options.publishEvery().toMillis() * WINDOWS_PER_PUBLISH;
     long now = clock.millis();
     long window = now / windowMs;
-    Map<String, Long> counts = new HashMap<>();
-    sketch.drain().forEach((k, v) -> counts.put(k, v * options.sampleOneIn()));
+    Map<String, Long> counts = sampledCounts();
     Map<String, Double> merged = fleetCounts(counts, window, windowMs);
     double seconds = (windowMs + (now - window * windowMs)) / 1000.0;
     List<HotKey> hot = new ArrayList<>();
@@ -112,6 +114,40 @@ final class HotKeys implements AutoCloseable {
       }
     }
   }
+
+  /**
+   * This node's counts since the last round, summed over the readers' sketches, scaled back by the
+   * sampling rate, the {@code trackedKeys} highest only. A sketch whose thread has ended is dropped
+   * once drained.
+   */
+  private Map<String, Long> sampledCounts() {
+    Map<String, Long> sum = new HashMap<>();
+    for (ThreadSketch s : sketches) {
+      Thread owner = s.owner().get();
+      boolean ended = owner == null || !owner.isAlive(); // checked before draining: then final
+      s.counts().drain().forEach((k, v) -> sum.merge(k, v * options.sampleOneIn(), Long::sum));
+      if (ended) {
+        sketches.remove(s);
+      }
+    }
+    Map<String, Long> top = new HashMap<>();
+    sum.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(options.trackedKeys())
+        .forEach(e -> top.put(e.getKey(), e.getValue()));
+    return top;
+  }
+
+  private ThreadSketch newSketch() {
+    ThreadSketch s =
+        new ThreadSketch(
+            new WeakReference<>(Thread.currentThread()), new HeavyHitters(options.trackedKeys()));
+    sketches.add(s);
+    return s;
+  }
+
+  /** A reading thread's sketch. */
+  private record ThreadSketch(WeakReference<Thread> owner, HeavyHitters counts) {}
 
   /** The fleet's counts for the previous and current window; this node's alone without L2. */
   private Map<String, Double> fleetCounts(Map<String, Long> counts, long window, long windowMs) {
