@@ -2,10 +2,15 @@ package io.tiercache.internal;
 
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.tiercache.classes.CacheClass;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,6 +34,35 @@ public final class CacheMetrics {
 
   public MeterRegistry registry() {
     return registry;
+  }
+
+  // The L1-hit counters of every registry, by class: caches sharing a registry share the counter,
+  // so their hits add up in one meter as their other counters do.
+  private static final Map<MeterRegistry, Map<String, ThreadCounter>> L1_HITS =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
+  /**
+   * The hit path's counter: a function counter over per-thread cells (ThreadCounter says why), one
+   * per registry and class. Micrometer keeps the first meter registered under an id, so the counter
+   * is shared rather than registered twice. Registries that forward to one another (a composite per
+   * cache over a shared one) need a tag of their own per cache, as gauges do.
+   */
+  private static ThreadCounter l1HitCounter(MeterRegistry registry, String className) {
+    synchronized (L1_HITS) {
+      Map<String, ThreadCounter> byClass = L1_HITS.computeIfAbsent(registry, r -> new HashMap<>());
+      ThreadCounter counter = byClass.get(className);
+      if (counter == null) {
+        counter = new ThreadCounter();
+        byClass.put(className, counter);
+        FunctionCounter.builder("tiercache.gets", counter, ThreadCounter::count)
+            .description("reads per tier and result")
+            .tag("class", className)
+            .tag("tier", "l1")
+            .tag("result", "hit")
+            .register(registry);
+      }
+      return counter;
+    }
   }
 
   ClassMeters of(CacheClass c) {
@@ -60,7 +94,7 @@ public final class CacheMetrics {
   /** The meters of one class. */
   final class ClassMeters {
     private final String className;
-    final Counter l1Hits;
+    final ThreadCounter l1Hits;
     final Counter l1Misses;
     final Counter loadsSuccess;
     final Counter loadsAbsent;
@@ -78,7 +112,7 @@ public final class CacheMetrics {
 
     private ClassMeters(String className) {
       this.className = className;
-      l1Hits = gets("l1", "hit");
+      l1Hits = l1HitCounter(registry, className);
       l1Misses = gets("l1", "miss");
       loadsSuccess = loads("success");
       loadsAbsent = loads("absent");

@@ -88,7 +88,12 @@ class DefaultTieredCacheTest {
     assertThat(other.lookup("k").tier()).isEqualTo(Tier.L1);
     assertThat(source.loads()).isEqualTo(1);
     assertThat(
-            registry.get("tiercache.gets").tag("tier", "l1").tag("result", "hit").counter().count())
+            registry
+                .get("tiercache.gets")
+                .tag("tier", "l1")
+                .tag("result", "hit")
+                .functionCounter()
+                .count())
         .isEqualTo(2);
   }
 

@@ -1,6 +1,7 @@
 package io.tiercache.redis;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.TreeMap;
@@ -9,9 +10,15 @@ import java.util.TreeMap;
 final class Meters {
   private Meters() {}
 
-  /** The sum of every counter named {@code name} that has {@code tags} (key, value, ...). */
+  /**
+   * The sum of every counter named {@code name} that has {@code tags} (key, value, ...); function
+   * counters included (L1 hits are one).
+   */
   static double count(MeterRegistry registry, String name, String... tags) {
-    return registry.find(name).tags(tags).counters().stream().mapToDouble(Counter::count).sum();
+    return registry.find(name).tags(tags).counters().stream().mapToDouble(Counter::count).sum()
+        + registry.find(name).tags(tags).functionCounters().stream()
+            .mapToDouble(FunctionCounter::count)
+            .sum();
   }
 
   /**

@@ -242,11 +242,23 @@ public final class EmbeddedDefault implements AutoCloseable {
             new MeterFilter() {
               @Override
               public Meter.Id map(Meter.Id id) {
-                return id.getType() == Meter.Type.GAUGE ? id.withTag(Tag.of("node", nodeId)) : id;
+                return id.getType() == Meter.Type.GAUGE || isL1Hits(id)
+                    ? id.withTag(Tag.of("node", nodeId))
+                    : id;
               }
             });
     node.add(meterRegistry);
     return node;
+  }
+
+  /**
+   * Whether {@code id} is the L1-hit counter: a function counter over one node's per-thread cells,
+   * which, like a gauge, cannot add up across nodes in one meter.
+   */
+  private static boolean isL1Hits(Meter.Id id) {
+    return id.getName().equals("tiercache.gets")
+        && "l1".equals(id.getTag("tier"))
+        && "hit".equals(id.getTag("result"));
   }
 
   /** The Redis used as L2, or empty when the cache runs with L1 only. */

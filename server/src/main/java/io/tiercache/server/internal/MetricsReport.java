@@ -1,6 +1,7 @@
 package io.tiercache.server.internal;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -115,6 +116,9 @@ public final class MetricsReport {
   }
 
   private static double count(Meter m) {
+    if (m instanceof FunctionCounter f) {
+      return f.count(); // L1 hits
+    }
     return m instanceof Counter c ? c.count() : 0;
   }
 

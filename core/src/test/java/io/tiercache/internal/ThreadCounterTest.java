@@ -1,0 +1,89 @@
+package io.tiercache.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The L1-hit counter: exact across threads, monotonic while read, kept after threads end. */
+class ThreadCounterTest {
+
+  @Test
+  void countsEveryIncrementOfEveryThread_andKeepsThemAfterTheThreadsEnd() throws Exception {
+    ThreadCounter counter = new ThreadCounter();
+    int threads = 8;
+    int each = 100_000;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread w =
+          new Thread(
+              () -> {
+                awaitQuietly(start);
+                for (int i = 0; i < each; i++) {
+                  counter.increment();
+                }
+              });
+      w.start();
+      workers.add(w);
+    }
+    start.countDown();
+    for (Thread w : workers) {
+      w.join();
+    }
+    assertThat(counter.sum()).isEqualTo((long) threads * each);
+    // The ended threads' cells are folded by that read; nothing is lost or counted twice after.
+    assertThat(counter.sum()).isEqualTo((long) threads * each);
+    counter.increment();
+    assertThat(counter.sum()).isEqualTo((long) threads * each + 1);
+  }
+
+  @Test
+  void aReaderNeverSeesTheCountGoBack_whileThreadsCountAndEnd() throws Exception {
+    ThreadCounter counter = new ThreadCounter();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong decreases = new AtomicLong();
+    Thread reader =
+        new Thread(
+            () -> {
+              long last = 0;
+              while (!stop.get()) {
+                long now = counter.sum();
+                if (now < last) {
+                  decreases.incrementAndGet();
+                }
+                last = now;
+              }
+            });
+    reader.start();
+    long total = 0;
+    for (int round = 0; round < 50; round++) { // short-lived threads, folded while read
+      Thread w =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 10_000; i++) {
+                  counter.increment();
+                }
+              });
+      w.start();
+      w.join();
+      total += 10_000;
+    }
+    stop.set(true);
+    reader.join();
+    assertThat(decreases.get()).isZero();
+    assertThat(counter.sum()).isEqualTo(total);
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
