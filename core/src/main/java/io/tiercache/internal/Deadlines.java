@@ -71,6 +71,25 @@ final class Deadlines {
   }
 
   /**
+   * The largest {@code -ln(u)} for {@code u = 1 - r} with {@code r} a double in [0, 1): {@code 1 -
+   * r} is at least 2^-53, so {@code -ln(u)} is at most 36.8.
+   */
+  private static final double MAX_NEG_LN_U = 53 * Math.log(2) + 1e-9;
+
+  /**
+   * False when no draw of {@code u} can make {@link #dueForRefresh} true: the entry is further from
+   * expiry than XFetch's largest possible lead. Lets an L1 hit skip the random draw and the
+   * logarithm on almost every read.
+   */
+  static boolean mayBeDue(CacheClass c, Entry e, long now) {
+    if (c.refreshStrategy() != RefreshStrategy.EARLY_PROBABILISTIC) {
+      return true;
+    }
+    double lead = Math.max(1, e.computeMillis()) * c.earlyRefreshBeta() * MAX_NEG_LN_U;
+    return e.freshUntilMs() - now <= lead;
+  }
+
+  /**
    * Whether a fresh entry should be refreshed now, before it expires.
    *
    * <p>Probabilistic early refresh is XFetch (Vattani, Chierichetti, Lowenstein, "Optimal
@@ -83,6 +102,9 @@ final class Deadlines {
    * @param u a uniform random number in (0, 1]
    */
   static boolean dueForRefresh(CacheClass c, Entry e, long now, double u, double aheadFraction) {
+    if (!mayBeDue(c, e, now)) {
+      return false;
+    }
     if (c.refreshStrategy() == RefreshStrategy.EARLY_PROBABILISTIC) {
       double delta = Math.max(1, e.computeMillis());
       return now - delta * c.earlyRefreshBeta() * Math.log(u) >= e.freshUntilMs();

@@ -253,11 +253,11 @@ class StampedeProtectionTest {
     source.put("early:1", Loaded.of("v1", 1));
     a.get("early:1");
     source.put("early:1", Loaded.of("v2", 2));
-    clock.advance(Duration.ofSeconds(59));
-    u = 0.5; // delta 1 ms * ln(2): far from the deadline, no refresh
+    clock.advance(Duration.ofMillis(59_980)); // 20 ms before the deadline
+    u = 0.5; // delta 1 ms * ln(2) = 0.7 ms ahead: not yet
     assertThat(a.get("early:1")).isEqualTo("v1");
     assertThat(loads).hasValue(1);
-    u = 1e-300; // the draw returns u = 0 after rounding: -ln(u) is infinite, refresh now
+    u = Math.exp(-30); // delta 1 ms * 30 = 30 ms ahead of the deadline: refresh now
     assertThat(a.get("early:1")).isEqualTo("v1"); // the refresh runs in the background
     u = 0.5; // later reads draw "no refresh" again
     await().until(() -> loads.get() == 2);
