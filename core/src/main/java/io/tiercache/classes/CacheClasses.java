@@ -2,8 +2,6 @@ package io.tiercache.classes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
 import io.tiercache.InvalidConfigException;
 import io.tiercache.TierCacheException;
 import java.io.IOException;
@@ -30,12 +28,19 @@ public final class CacheClasses {
   /** The classpath resource holding the shipped classes. */
   public static final String DEFAULTS_RESOURCE = "/io/tiercache/classes/default-classes.yaml";
 
-  private static final int RESOLVED_MEMO_SIZE = 65_536;
+  private static final int MEMO_SLOTS = 1 << 16;
 
   private final Map<String, CacheClass> byName;
   private final ClassResolver resolver;
-  // Hot keys resolve in O(1); a miss walks the trie. Bounded so unbounded key spaces cost nothing.
-  private final LoadingCache<String, Optional<CacheClass>> resolved;
+  // Hot keys resolve with one array read and one equals; a miss walks the trie and takes the slot.
+  // Direct-mapped, written by hand: a general cache (Caffeine) costs as much per read as the L1
+  // lookup itself, and every L1 hit resolves its key first (docs/BENCHMARKS.md, L1 hit). A slot is
+  // an immutable record, so a racing reader sees a whole pair or the previous one; a collision only
+  // costs the evicted key a trie walk on its next read. Bounded, so unbounded key spaces cost
+  // nothing.
+  private final Memo[] memo = new Memo[MEMO_SLOTS];
+
+  private record Memo(String key, CacheClass resolved) {}
 
   private CacheClasses(Collection<CacheClass> classes) {
     Map<String, CacheClass> names = new LinkedHashMap<>();
@@ -53,10 +58,6 @@ public final class CacheClasses {
     this.byName = java.util.Collections.unmodifiableMap(names); // keeps the order they came in
 
     this.resolver = new ClassResolver(names.values());
-    this.resolved =
-        Caffeine.newBuilder()
-            .maximumSize(RESOLVED_MEMO_SIZE)
-            .build(key -> Optional.ofNullable(resolver.resolve(key)));
   }
 
   /**
@@ -115,11 +116,18 @@ public final class CacheClasses {
    *     every key)
    */
   public CacheClass resolve(String key) {
-    Optional<CacheClass> c = resolved.get(key);
-    if (c.isEmpty()) {
+    int h = key.hashCode();
+    int slot = (h ^ (h >>> 16)) & (MEMO_SLOTS - 1);
+    Memo m = memo[slot];
+    if (m != null && m.key.equals(key)) {
+      return m.resolved;
+    }
+    CacheClass c = resolver.resolve(key);
+    if (c == null) {
       throw new TierCacheException("no cache class matches key '" + key + "'");
     }
-    return c.get();
+    memo[slot] = new Memo(key, c);
+    return c;
   }
 
   /** The class named {@code name}, if any. */

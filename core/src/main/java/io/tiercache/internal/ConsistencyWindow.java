@@ -47,7 +47,12 @@ final class ConsistencyWindow {
 
   /** Whether L1 copies of class {@code c} may be served at {@code nowMs}; counts refusals. */
   boolean l1Trusted(CacheClass c, long nowMs) {
-    if (silenceMillis(nowMs) <= c.stalenessEpsilon().toMillis()) {
+    return l1Trusted(c, c.stalenessEpsilon().toMillis(), nowMs);
+  }
+
+  /** {@link #l1Trusted(CacheClass, long)} with the class's epsilon already in milliseconds. */
+  boolean l1Trusted(CacheClass c, long epsilonMs, long nowMs) {
+    if (silenceMillis(nowMs) <= epsilonMs) {
       return true;
     }
     bypassed

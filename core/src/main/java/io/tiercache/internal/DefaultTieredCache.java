@@ -46,6 +46,7 @@ import java.util.random.RandomGenerator;
 public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final LiveClasses classes;
   private final Clock clock;
+  private final ReadClock readClock;
   private final CacheMetrics metrics;
   private final L1Tier<V> l1;
   private final L2Guard l2;
@@ -84,6 +85,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.audit = audit;
     this.classes = new LiveClasses(classes);
     this.clock = clock;
+    this.readClock = ReadClock.of(clock);
     this.options = options;
     this.random = random;
     this.metrics = new CacheMetrics(registry);
@@ -135,41 +137,42 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
    */
   @Override
   public V get(String key) {
-    CacheClass c = classOfRead(key);
-    Cached<V> hit = l1Hit(c, key);
+    L1Tier.Lane<V> lane = laneOfRead(key);
+    Cached<V> hit = l1Hit(lane, key);
     if (hit != null) {
       return hit.value();
     }
-    Cached<V> cached = belowL1(c, key).cached();
+    Cached<V> cached = belowL1(lane.cls(), key).cached();
     return cached == null ? null : cached.value();
   }
 
   @Override
   public Lookup<V> lookup(String key) {
-    CacheClass c = classOfRead(key);
-    Cached<V> hit = l1Hit(c, key);
+    L1Tier.Lane<V> lane = laneOfRead(key);
+    Cached<V> hit = l1Hit(lane, key);
     if (hit != null) {
-      return toLookup(key, c, new Resolved<>(hit, Tier.L1, false));
+      return toLookup(key, lane.cls(), new Resolved<>(hit, Tier.L1, false));
     }
-    return toLookup(key, c, belowL1(c, key));
+    return toLookup(key, lane.cls(), belowL1(lane.cls(), key));
   }
 
-  /** The class of a key being read, after the read is counted for hot-key detection. */
-  private CacheClass classOfRead(String key) {
+  /** The lane of a key being read, after the read is counted for hot-key detection. */
+  private L1Tier.Lane<V> laneOfRead(String key) {
     requireKey(key);
     hotKeys.record(key);
-    return classes.resolve(key);
+    return l1.laneOf(key);
   }
 
   /** A fresh L1 copy of {@code key}, counted as an L1 hit and offered to the sampler; or null. */
-  private Cached<V> l1Hit(CacheClass c, String key) {
-    if (!c.usesL1()) {
+  private Cached<V> l1Hit(L1Tier.Lane<V> lane, String key) {
+    if (lane.cache() == null) {
       return null;
     }
-    long now = clock.millis();
-    Cached<V> hit = freshInL1(c, key, now);
+    CacheClass c = lane.cls();
+    long now = readClock.millis();
+    Cached<V> hit = fresh(c, key, fleet.fromL1(lane, key, now), now);
     if (hit != null) {
-      metrics.of(c).l1Hits.increment();
+      lane.meters().l1Hits.increment();
       sampler.served(c, key, Tier.L1, hit.entry(), now);
     }
     return hit;
@@ -343,12 +346,21 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     invalidator.close();
     refresher.close();
     l2.close();
+    readClock.close();
   }
 
   /** The L1 copy of {@code key} when it is fresh at {@code now}; slides and refreshes early. */
   private Cached<V> freshInL1(CacheClass c, String key, long now) {
-    Cached<V> cached = fleet.fromL1(c, key, now);
-    if (cached == null || !cached.entry().isFreshAt(now)) {
+    return fresh(c, key, fleet.fromL1(c, key, now), now);
+  }
+
+  /** {@code cached} if it is fresh at {@code now}, slid and refreshed early; or null. */
+  private Cached<V> fresh(CacheClass c, String key, Cached<V> cached, long now) {
+    if (cached == null) {
+      return null;
+    }
+    now = readClock.exactNear(cached.entry().freshUntilMs(), now);
+    if (!cached.entry().isFreshAt(now)) {
       return null;
     }
     Entry slid = Deadlines.slide(c, key, cached.entry(), now);
@@ -363,8 +375,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   }
 
   private void maybeRefreshEarly(CacheClass c, String key, Entry e, long now) {
-    if (c.refreshStrategy() == io.tiercache.classes.RefreshStrategy.NONE) {
-      return;
+    if (c.refreshStrategy() == io.tiercache.classes.RefreshStrategy.NONE
+        || !Deadlines.mayBeDue(c, e, now)) {
+      return; // no draw needed: nothing could be due
     }
     double r = random != null ? random.nextDouble() : ThreadLocalRandom.current().nextDouble();
 

@@ -241,7 +241,20 @@ final class FleetLoader<V> {
     if (!c.usesL1() || !window.l1Trusted(c, now)) {
       return null;
     }
-    Cached<V> cached = l1.get(c, key);
+    return checked(c, key, l1.get(c, key), now);
+  }
+
+  /** {@link #fromL1(CacheClass, String, long)} through the lane of the key's class. */
+  Cached<V> fromL1(L1Tier.Lane<V> lane, String key, long now) {
+    CacheClass c = lane.cls();
+    if (lane.cache() == null || !window.l1Trusted(c, lane.stalenessEpsilonMs(), now)) {
+      return null;
+    }
+    return checked(c, key, lane.cache().getIfPresent(key), now);
+  }
+
+  /** An L1 copy as it may be served: {@code null} when past its deadlines or invalidated. */
+  private Cached<V> checked(CacheClass c, String key, Cached<V> cached, long now) {
     if (cached == null) {
       return null;
     }

@@ -21,6 +21,31 @@ final class L1Tier<V> {
   /** What L1 keeps: the envelope, and the decoded value so that a hit decodes nothing. */
   record Cached<V>(Entry entry, V value) {}
 
+  /**
+   * A class as an L1 read needs it: the class, its cache ({@code null} when the class keeps nothing
+   * in L1) and its meters ({@code null} then too).
+   */
+  record Lane<V>(
+      CacheClass cls,
+      Cache<String, Cached<V>> cache,
+      CacheMetrics.ClassMeters meters,
+      long stalenessEpsilonMs) {}
+
+  private record Routed<V>(String key, Lane<V> lane) {}
+
+  /**
+   * The classes in force, their lanes by name, and a memo of key to lane: replaced whole on
+   * reconfiguration, so a reader sees the old routing or the new one.
+   *
+   * <p>The memo is direct-mapped and written by hand: a hit resolves its key's lane with one array
+   * read and one {@code equals} (a general cache would cost as much as the L1 lookup it routes); a
+   * slot is an immutable record, so a racing reader sees a whole pair or the previous one, and a
+   * collision only costs the evicted key a resolution on its next read.
+   */
+  private record Routing<V>(CacheClasses classes, Map<String, Lane<V>> byName, Routed<V>[] memo) {}
+
+  private static final int ROUTING_SLOTS = 1 << 14;
+
   private static final int ENTRY_OVERHEAD_BYTES = 96;
 
   private final Clock clock;
@@ -28,6 +53,7 @@ final class L1Tier<V> {
   private final CacheMetrics metrics;
   // Replaced whole on reconfiguration; readers see either the old or the new map.
   private volatile Map<String, Cache<String, Cached<V>>> byClass = Map.of();
+  private volatile Routing<V> routing;
   private Map<String, CacheClass> configured = Map.of();
 
   L1Tier(CacheClasses classes, Clock clock, Executor executor, CacheMetrics metrics) {
@@ -60,6 +86,17 @@ final class L1Tier<V> {
     Map<String, Cache<String, Cached<V>>> previous = byClass;
     byClass = Map.copyOf(next);
     configured = Map.copyOf(nextConfigured);
+    Map<String, Lane<V>> lanes = new HashMap<>();
+    for (CacheClass c : classes.all()) {
+      Cache<String, Cached<V>> cache = next.get(c.name());
+      lanes.put(
+          c.name(),
+          new Lane<>(
+              c, cache, cache == null ? null : metrics.of(c), c.stalenessEpsilon().toMillis()));
+    }
+    @SuppressWarnings("unchecked")
+    Routed<V>[] memo = (Routed<V>[]) new Routed<?>[ROUTING_SLOTS];
+    routing = new Routing<>(classes, Map.copyOf(lanes), memo);
     previous.forEach(
         (name, cache) -> {
           if (next.get(name) != cache) {
@@ -116,6 +153,24 @@ final class L1Tier<V> {
     // Caffeine's per-entry expiry would cost every hit a timer-wheel update: the L1 hit path is
     // measured against raw Caffeine (docs/BENCHMARKS.md).
     return b.build();
+  }
+
+  /**
+   * The lane of {@code key}'s class under the classes L1 was last configured with.
+   *
+   * @throws io.tiercache.TierCacheException when no class matches the key
+   */
+  Lane<V> laneOf(String key) {
+    Routing<V> r = routing;
+    int h = key.hashCode();
+    int slot = (h ^ (h >>> 16)) & (ROUTING_SLOTS - 1);
+    Routed<V> routed = r.memo[slot];
+    if (routed != null && routed.key.equals(key)) {
+      return routed.lane;
+    }
+    Lane<V> lane = r.byName.get(r.classes.resolve(key).name());
+    r.memo[slot] = new Routed<>(key, lane);
+    return lane;
   }
 
   /** The cached entry of {@code key}, or {@code null}. */
