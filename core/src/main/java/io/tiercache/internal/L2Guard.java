@@ -126,6 +126,22 @@ final class L2Guard {
         != NO_ANSWER;
   }
 
+  /**
+   * Stores one entry unless L2 holds a newer version: {@link Boolean#TRUE} when stored, {@link
+   * Boolean#FALSE} when a newer version was kept, or {@link #NO_ANSWER}.
+   */
+  Object put(String key, Entry e, long nowMs) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(
+        () ->
+            remote
+                .put(key, e, Duration.ofMillis(Math.max(1, e.staleUntilMs() - nowMs)))
+                .toCompletableFuture(),
+        key);
+  }
+
   /** {@link RemoteTier#claimOnce}'s recorded claim, or {@link #NO_ANSWER}. */
   Object claimOnce(String key, String claim, Duration ttl) {
     if (remote == null) {

@@ -142,13 +142,18 @@ final class WritePublisher<V> implements AutoCloseable {
 
   private void run(Publication<V> p) {
     try {
-      if (l2.configured() && !l2.putAll(Map.of(p.key, p.cached.entry()), clock.millis())) {
+      Object stored = l2.configured() ? l2.put(p.key, p.cached.entry(), clock.millis()) : true;
+      if (stored == L2Guard.NO_ANSWER) {
         failures.increment();
         invalidator.invalidateAfterFailedPut(p.key);
         return;
       }
       invalidations.record(p.key);
-      if (p.c.usesL1()) {
+      if (Boolean.FALSE.equals(stored)) {
+        // Another node's newer write is in L2. Its announcement may have reached this node before
+        // the write's own L1 copy was made, so that copy goes (and only that copy).
+        l1.remove(p.c, p.key, p.cached);
+      } else if (p.c.usesL1()) {
         repairL1(p);
       }
       invalidator.announceWrite(p.key);
