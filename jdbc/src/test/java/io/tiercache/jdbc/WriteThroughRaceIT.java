@@ -231,6 +231,44 @@ class WriteThroughRaceIT {
   }
 
   @Test
+  void aDeleteAfterAWrite_isNotOvertakenByTheWritesL2Put() throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:7', 'old', 1)");
+    GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
+    SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+    TieredCache<String> a = node(loader(), l2A, metersA);
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+
+    a.write("race:7", "new");
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> delete = new CompletableFuture<>();
+    Thread deleter =
+        new Thread(
+            () -> {
+              a.delete("race:7");
+              delete.complete(null);
+            });
+    deleter.start();
+    // The delete has deleted the row and then either finished (its L2 delete done, before the
+    // write's put) or blocked: waiting for the write's publication, whose put is still held.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                SampleData.loader(db.source().dataSource()).load("race:7") == null
+                    && (delete.isDone()
+                        || deleter.getState() == Thread.State.WAITING
+                        || deleter.getState() == Thread.State.TIMED_WAITING));
+    l2A.open();
+    delete.get(10, TimeUnit.SECONDS);
+    awaitPublished(metersA, 1);
+
+    assertThat(inRedis("race:7")).isNull();
+    assertThat(SampleData.loader(db.source().dataSource()).load("race:7")).isNull();
+    assertThat(a.get("race:7")).isNull();
+  }
+
+  @Test
   void aWriteThrough_isReadOnAnotherNode_withinThatNodesConsistencyWindow() throws Exception {
     db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:6', 'old', 1)");
     TieredCache<String> a = node(loader());
