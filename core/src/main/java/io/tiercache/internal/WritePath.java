@@ -27,11 +27,13 @@ import java.util.Set;
 
 /**
  * Writes by the key's class write policy (issue #5). Each policy keeps DESIGN invariant 3: the
- * cache is changed only after the source (or, for write-back, the journal) has the write, through
- * {@link TieredCache#put} or {@link TieredCache#invalidate}, and both first record a local
- * invalidation and void the key's L2 lease. So a load that read the source before the write can
- * install its older value neither in L2 (its lease is gone) nor in L1 (the record is newer than its
- * start); a load that reads the source after it sees the write.
+ * cache is changed only after the source (or, for write-back, the journal) has the write. Write-
+ * around, write-back and deletes go through {@link TieredCache#put} or {@link
+ * TieredCache#invalidate}, which first record a local invalidation and void the key's L2 lease, so
+ * a load that read the source before the write can install its older value neither in L2 (its
+ * lease is gone) nor in L1 (the record is newer than its start). Write-through and write-once hand
+ * the write to {@link WritePublisher}, whose version-checked L2 put keeps the same guarantee while
+ * running after the writer has returned.
  */
 final class WritePath<V> implements AutoCloseable {
   private final CacheWriter<V> writer;
