@@ -64,10 +64,9 @@ public interface TieredCache<V> extends AutoCloseable {
    *   <li>{@code write_back}: journaled durably on this node, then put in L1 and L2; the source
    *       gets it later in batches ({@link CacheWriter#writeAll}). Reads on this node see it at
    *       once, other nodes through L2;
-   *   <li>{@code write_once}: like write-through for a key that has no value, claimed atomically
-   *       in L2 and inserted only if absent at the source, so of two nodes writing different
-   *       content at once one is refused; the same content again is a no-op; other content is
-   *       refused.
+   *   <li>{@code write_once}: like write-through for a key that has no value, claimed atomically in
+   *       L2 and inserted only if absent at the source, so of two nodes writing different content
+   *       at once one is refused; the same content again is a no-op; other content is refused.
    * </ul>
    *
    * A load that started before the write never installs its older value after it (DESIGN invariant

@@ -30,9 +30,9 @@ import java.util.Set;
  * cache is changed only after the source (or, for write-back, the journal) has the write. Write-
  * around, write-back and deletes go through {@link TieredCache#put} or {@link
  * TieredCache#invalidate}, which first record a local invalidation and void the key's L2 lease, so
- * a load that read the source before the write can install its older value neither in L2 (its
- * lease is gone) nor in L1 (the record is newer than its start). Write-through and write-once hand
- * the write to {@link WritePublisher}, whose version-checked L2 put keeps the same guarantee while
+ * a load that read the source before the write can install its older value neither in L2 (its lease
+ * is gone) nor in L1 (the record is newer than its start). Write-through and write-once hand the
+ * write to {@link WritePublisher}, whose version-checked L2 put keeps the same guarantee while
  * running after the writer has returned.
  */
 final class WritePath<V> implements AutoCloseable {

@@ -269,6 +269,23 @@ class WriteThroughRaceIT {
   }
 
   @Test
+  void close_publishesTheWritesStillQueued_beforeItClosesRedis() throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:8', 'old', 1)");
+    GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
+    TieredCache<String> a = node(loader(), l2A, new SimpleMeterRegistry());
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+    long version = a.write("race:8", "new");
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(a::close);
+    l2A.open();
+    closed.get(30, TimeUnit.SECONDS);
+
+    assertThat(inRedis("race:8").version()).isEqualTo(version);
+  }
+
+  @Test
   void aWriteThrough_isReadOnAnotherNode_withinThatNodesConsistencyWindow() throws Exception {
     db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:6', 'old', 1)");
     TieredCache<String> a = node(loader());
