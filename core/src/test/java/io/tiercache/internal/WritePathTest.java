@@ -187,6 +187,29 @@ class WritePathTest {
   }
 
   @Test
+  void writeOnce_ofAKeyClaimedForOtherContent_isRefused_withoutWritingTheSource() {
+    TieredCache<String> cache = open(builder());
+    l2.claimOnce("blob:new", "digest of other content", Duration.ofMinutes(1));
+
+    assertThatThrownBy(() -> cache.write("blob:new", "content"))
+        .isInstanceOf(ImmutableValueException.class);
+    assertThat(source.row("blob:new")).isNull();
+  }
+
+  @Test
+  void writeOnce_withL2Down_isDecidedByTheSourcesInsert() {
+    TieredCache<String> cache = open(builder());
+    assertThat(cache.get("blob:new")).isNull(); // L1 now says absent
+    source.put("blob:new", "first", 1); // another node's write, which nothing told this one of
+    l2.setDown(true); // no claim to be had
+
+    assertThatThrownBy(() -> cache.write("blob:new", "second"))
+        .isInstanceOf(ImmutableValueException.class);
+    assertThat(source.row("blob:new").value()).isEqualTo("first");
+    assertThat(cache.write("blob:new", "first")).isEqualTo(1); // the same content: a no-op
+  }
+
+  @Test
   void aPolicyThatNeedsAWriter_failsClearly_withoutOne() {
     TieredCache<String> cache =
         open(TieredCache.builder(ValueCodec.utf8()).classes(CLASSES).loader(source).clock(clock));
