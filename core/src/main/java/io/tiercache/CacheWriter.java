@@ -1,6 +1,7 @@
 package io.tiercache;
 
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Writes values to the source of truth; the write half of {@link CacheLoader}. Which methods the
@@ -18,6 +19,19 @@ public interface CacheWriter<V> {
    *     cache is left as it was
    */
   long write(String key, V value) throws Exception;
+
+  /**
+   * Writes one value only if the source holds none for {@code key} (write-once classes), and
+   * returns the version written; empty when the key already has a value, which the cache then reads
+   * with its loader and compares. The cache claims the key in L2 first, so two nodes rarely get
+   * here with different content at once; this check is what decides when L2 is down. The default
+   * writes unconditionally: override it where the source can insert-if-absent.
+   *
+   * @throws Exception any failure; it reaches the caller as {@link WriteFailedException}
+   */
+  default OptionalLong writeIfAbsent(String key, V value) throws Exception {
+    return OptionalLong.of(write(key, value));
+  }
 
   /**
    * Removes a key from the source.

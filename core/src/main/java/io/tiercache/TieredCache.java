@@ -55,14 +55,18 @@ public interface TieredCache<V> extends AutoCloseable {
    * Writes a value by the write policy of the key's class:
    *
    * <ul>
-   *   <li>{@code write_through}: the source first ({@link CacheWriter#write}), then every tier,
-   *       other nodes' L1 copies invalidated;
+   *   <li>{@code write_through}: the source first ({@link CacheWriter#write}), then L1 before this
+   *       method returns (this node reads the write at once); L2 and the invalidation of other
+   *       nodes' L1 copies follow in the background, in order per key, normally within a
+   *       millisecond. An {@link #invalidate} or {@link #delete} of the key on this node waits for
+   *       them;
    *   <li>{@code write_around}: the source, then the key is invalidated on every tier and node;
    *   <li>{@code write_back}: journaled durably on this node, then put in L1 and L2; the source
    *       gets it later in batches ({@link CacheWriter#writeAll}). Reads on this node see it at
    *       once, other nodes through L2;
-   *   <li>{@code write_once}: like write-through for a key that has no value; the same content
-   *       again is a no-op; other content is refused.
+   *   <li>{@code write_once}: like write-through for a key that has no value, claimed atomically in
+   *       L2 and inserted only if absent at the source, so of two nodes writing different content
+   *       at once one is refused; the same content again is a no-op; other content is refused.
    * </ul>
    *
    * A load that started before the write never installs its older value after it (DESIGN invariant

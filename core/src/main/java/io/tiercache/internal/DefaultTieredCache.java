@@ -61,6 +61,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final InvalidationAudit audit;
   private final HotKeys hotKeys;
   private final WritePath<V> writes;
+  private final WritePublisher<V> publisher;
   private final StaleReadSampler<V> sampler;
 
   /** Wiring; use {@link TieredCache#builder}. */
@@ -93,7 +94,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.l2 = new L2Guard(remote, l2Options, metrics);
     this.invalidations = new LocalInvalidations(100_000, Duration.ofMinutes(10));
     // Before any thread starts: opening the journal is what may fail here.
-    this.writes = new WritePath<>(writer, writeBack, codec, clock, registry);
+    this.writes = new WritePath<>(writer, loader, writeBack, codec, l2, clock, registry);
     this.refresher = new BackgroundRefresher(options.refreshThreads(), options.refreshQueue());
     LeaseTokens tokens = new LeaseTokens(nodeId);
     InvalidationRules rules = new InvalidationRules();
@@ -101,6 +102,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.invalidator =
         new Invalidator(
             this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock, metrics);
+    this.publisher =
+        new WritePublisher<>(l1, l2, invalidations, invalidator, clock, tokens.node(), registry);
     ConsistencyWindow window =
         new ConsistencyWindow(clock, invalidator::lastHeard, invalidator::delivered, metrics);
     this.fleet =
@@ -184,6 +187,10 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     if (c.usesL1()) {
       m.l1Misses.increment();
     }
+    Cached<V> mine = publisher.pendingWrite(key);
+    if (mine != null) {
+      return new Resolved<>(mine, Tier.L1, false); // this node's own write, not yet in L2
+    }
     Resolved<V> r = flights.execute(key, () -> fleet.load(c, key), m.coalesced::increment);
     if (r.tier() == Tier.L2 && !r.stale()) {
       maybeRefreshEarly(c, key, r.cached().entry(), clock.millis());
@@ -213,7 +220,12 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
         if (c.usesL1()) {
           metrics.of(c).l1Misses.increment();
         }
-        missing.add(key);
+        Cached<V> mine = publisher.pendingWrite(key);
+        if (mine != null) {
+          result.put(key, mine.value());
+        } else {
+          missing.add(key);
+        }
       }
     }
     if (!missing.isEmpty()) {
@@ -246,6 +258,25 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     invalidator.announceWrite(key);
   }
 
+  /**
+   * Makes a write the source took visible: in L1 at once, in L2 and on the other nodes from the
+   * key's publication lane (see {@link WritePublisher}).
+   */
+  void publishWrite(CacheClass c, String key, V value, long version) {
+    Cached<V> cached =
+        fleet.toCached(c, key, Loaded.of(value, version), clock.millis(), 0, fleet.generation());
+    publisher.publish(c, key, cached);
+  }
+
+  /**
+   * Drops this node's L1 copy of {@code key}, and refuses loads in flight their install, without
+   * telling L2 or other nodes (a write-once claim showed the copy was outdated).
+   */
+  void forgetLocally(String key) {
+    invalidations.record(key);
+    l1.invalidate(classes.resolve(key), key);
+  }
+
   @Override
   public long write(String key, V value) {
     requireKey(key);
@@ -262,6 +293,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   @Override
   public void invalidate(String key) {
     requireKey(key);
+    // A write of the key still on its lane would put its value in L2 after this invalidation.
+    publisher.awaitPublished(key);
     try {
       audit(invalidator.invalidate(InvalidationRequest.key(key)));
     } catch (InvalidationDeferredException journaled) {
@@ -276,6 +309,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
         && classes.get().byName(request.values().get(0)).isEmpty()) {
       throw new InvalidConfigException(
           "class", "no cache class is named '" + request.values().get(0) + "'");
+    }
+    if (request.scope() == InvalidationScope.KEY || request.scope() == InvalidationScope.KEYS) {
+      request.values().forEach(publisher::awaitPublished);
     }
     return audit(invalidator.invalidate(request));
   }
@@ -341,6 +377,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   @Override
   public void close() {
     writes.close(); // first: flushing write-back needs nothing else, and writes stop here
+    publisher.close(); // then the publications queued: they need L2 and the bus
     hotKeys.close();
     sampler.close();
     invalidator.close();

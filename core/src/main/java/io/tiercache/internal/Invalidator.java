@@ -134,6 +134,29 @@ final class Invalidator implements AutoCloseable {
   }
 
   /**
+   * After a write whose L2 put failed: L2 may still hold an older copy, which other nodes would
+   * read once the write is announced, so the key is deleted from L2 and then invalidated on the
+   * other nodes. This node keeps the copy it just wrote. What Redis cannot take now is journaled
+   * and replayed (the replay deletes the key from L2 before publishing), as for any invalidation
+   * during an outage (DESIGN invariant 6).
+   */
+  void invalidateAfterFailedPut(String key) {
+    InvalidationRequest request =
+        InvalidationRequest.key(key).because("write not stored in L2").by(node);
+    Instant issuedAt = clock.instant();
+    boolean deleted = journal.isEmpty() && l2.delete(List.of(key));
+    if (deleted) {
+      try {
+        rules.apply(bus.publish(request, node, issuedAt), clock.millis());
+        return;
+      } catch (TierCacheException e) {
+        log.debug("announcing the failed write of '{}' failed; journaled", key, e);
+      }
+    }
+    journal.add(request, issuedAt, deleted);
+  }
+
+  /**
    * Journals an invalidation that could not be delivered. A key invalidation has already been
    * applied here; a rule without a sequence number cannot void entries by number, so every L1 entry
    * goes instead, and loads in flight are refused their install.

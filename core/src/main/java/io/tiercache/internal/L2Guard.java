@@ -102,23 +102,59 @@ final class L2Guard {
     return call(() -> remote.getAll(keys).toCompletableFuture(), keys.iterator().next());
   }
 
-  /** Stores entries, each with the TTL up to its stale deadline; waits at most the timeout. */
-  void putAll(Map<String, Entry> entries, long nowMs) {
+  /**
+   * Stores entries (unless L2 holds newer versions), each with the TTL up to its stale deadline;
+   * waits at most the timeout. Returns whether L2 answered: {@code false} when it is not
+   * configured, held, refused by the breaker, failed or timed out.
+   */
+  boolean putAll(Map<String, Entry> entries, long nowMs) {
     if (remote == null || entries.isEmpty()) {
-      return;
+      return remote != null;
     }
-    call(
-        () -> {
-          List<CompletableFuture<Void>> puts = new ArrayList<>(entries.size());
-          entries.forEach(
-              (key, e) ->
-                  puts.add(
-                      remote
-                          .put(key, e, Duration.ofMillis(Math.max(1, e.staleUntilMs() - nowMs)))
-                          .toCompletableFuture()));
-          return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new));
-        },
-        entries.keySet().iterator().next());
+    return call(
+            () -> {
+              List<CompletableFuture<Boolean>> puts = new ArrayList<>(entries.size());
+              entries.forEach(
+                  (key, e) ->
+                      puts.add(
+                          remote
+                              .put(key, e, Duration.ofMillis(Math.max(1, e.staleUntilMs() - nowMs)))
+                              .toCompletableFuture()));
+              return CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new));
+            },
+            entries.keySet().iterator().next())
+        != NO_ANSWER;
+  }
+
+  /**
+   * Stores one entry unless L2 holds a newer version: {@link Boolean#TRUE} when stored, {@link
+   * Boolean#FALSE} when a newer version was kept, or {@link #NO_ANSWER}.
+   */
+  Object put(String key, Entry e, long nowMs) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(
+        () ->
+            remote
+                .put(key, e, Duration.ofMillis(Math.max(1, e.staleUntilMs() - nowMs)))
+                .toCompletableFuture(),
+        key);
+  }
+
+  /** {@link RemoteTier#claimOnce}'s recorded claim, or {@link #NO_ANSWER}. */
+  Object claimOnce(String key, String claim, Duration ttl) {
+    if (remote == null) {
+      return NO_ANSWER;
+    }
+    return call(() -> remote.claimOnce(key, claim, ttl).toCompletableFuture(), key);
+  }
+
+  /** Releases a write-once claim; failures are counted and otherwise ignored. */
+  void releaseClaim(String key, String claim) {
+    if (remote != null) {
+      call(() -> remote.releaseClaim(key, claim).toCompletableFuture(), key);
+    }
   }
 
   /** {@link RemoteTier#getOrLease}'s {@code LeasedRead}, or {@link #NO_ANSWER}. */

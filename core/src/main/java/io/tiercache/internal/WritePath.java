@@ -14,38 +14,51 @@ import io.tiercache.VersionedValue;
 import io.tiercache.WriteBackOptions;
 import io.tiercache.WriteFailedException;
 import io.tiercache.classes.CacheClass;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * Writes by the key's class write policy (issue #5). Each policy keeps DESIGN invariant 3: the
- * cache is changed only after the source (or, for write-back, the journal) has the write, through
- * {@link TieredCache#put} or {@link TieredCache#invalidate}, and both first record a local
- * invalidation and void the key's L2 lease. So a load that read the source before the write can
- * install its older value neither in L2 (its lease is gone) nor in L1 (the record is newer than its
- * start); a load that reads the source after it sees the write.
+ * cache is changed only after the source (or, for write-back, the journal) has the write. Write-
+ * around, write-back and deletes go through {@link TieredCache#put} or {@link
+ * TieredCache#invalidate}, which first record a local invalidation and void the key's L2 lease, so
+ * a load that read the source before the write can install its older value neither in L2 (its lease
+ * is gone) nor in L1 (the record is newer than its start). Write-through and write-once hand the
+ * write to {@link WritePublisher}, whose version-checked L2 put keeps the same guarantee while
+ * running after the writer has returned.
  */
 final class WritePath<V> implements AutoCloseable {
   private final CacheWriter<V> writer;
+  private final CacheLoader<V> loader;
   private final WriteBack<V> writeBack;
   private final ValueCodec<V> codec;
+  private final L2Guard l2;
 
   /**
    * @param writer the source's writer, or {@code null} when the cache is read-only
+   * @param loader the source's loader (write-once reads back what another writer stored)
    * @param writeBack where write-back journals, or {@code null} when write-back is not configured
    */
   WritePath(
       CacheWriter<V> writer,
+      CacheLoader<V> loader,
       WriteBackOptions writeBack,
       ValueCodec<V> codec,
+      L2Guard l2,
       Clock clock,
       MeterRegistry registry) {
     this.writer = writer;
+    this.loader = loader;
     this.codec = codec;
+    this.l2 = l2;
     this.writeBack =
         writer == null || writeBack == null
             ? null
@@ -60,11 +73,11 @@ final class WritePath<V> implements AutoCloseable {
     return writeBack == null ? loader : new PendingFirst<>(loader, writeBack);
   }
 
-  long write(TieredCache<V> cache, CacheClass c, String key, V value) {
+  long write(DefaultTieredCache<V> cache, CacheClass c, String key, V value) {
     return switch (c.writePolicy()) {
       case WRITE_THROUGH -> {
         long version = toSource(cache, c, key, () -> writer.write(key, value));
-        cache.put(key, value, version);
+        cache.publishWrite(c, key, value, version);
         yield version;
       }
       case WRITE_AROUND -> {
@@ -88,7 +101,7 @@ final class WritePath<V> implements AutoCloseable {
         key,
         () -> {
           writer.delete(key);
-          return 0;
+          return null;
         });
     cache.invalidate(key);
   }
@@ -138,38 +151,79 @@ final class WritePath<V> implements AutoCloseable {
 
   /**
    * The first write of a content address wins. The same content again is a no-op; other content is
-   * refused. The check and the source write are two steps: two nodes writing different content to
-   * one absent address at once both reach the writer, which must refuse the second (a content
-   * address with two contents is a hash collision or a bug upstream).
+   * refused with {@link ImmutableValueException}.
+   *
+   * <p>Checking the key and then writing would let two nodes that write different content to one
+   * new address at once both pass the check. So the write first claims the key in L2, atomically
+   * ({@code RemoteTier#claimOnce}, a digest of the content): of two different contents, only the
+   * first claim's reaches the source. The source write is guarded as well ({@link
+   * CacheWriter#writeIfAbsent}), so that without L2, or after the claim expired, the source
+   * decides; when it already holds the key, its content is read back and compared.
    */
-  private long writeOnce(TieredCache<V> cache, CacheClass c, String key, V value) {
+  private long writeOnce(DefaultTieredCache<V> cache, CacheClass c, String key, V value) {
     Lookup<V> existing;
     try {
       existing = cache.lookup(key);
     } catch (TierCacheException e) {
       throw new WriteFailedException(key, e);
     }
+    byte[] content = codec.encode(value);
     if (existing.found()) {
-      if (Arrays.equals(codec.encode(existing.value()), codec.encode(value))) {
-        return existing.version();
-      }
+      return sameOrRefuse(key, existing.value(), existing.version(), content);
+    }
+    String claim = digest(content);
+    Object held = l2.claimOnce(key, claim, c.ttl().plus(c.staleWindow()));
+    if (held instanceof String other && !other.equals(claim)) {
+      cache.forgetLocally(key); // its L1 said "absent", which another writer made untrue
       throw new ImmutableValueException(key);
     }
-    long version = toSource(cache, c, key, () -> writer.write(key, value));
-    cache.put(key, value, version);
-    return version;
+    OptionalLong written;
+    try {
+      written = toSource(cache, c, key, () -> writer.writeIfAbsent(key, value));
+    } catch (WriteFailedException e) {
+      l2.releaseClaim(key, claim);
+      throw e;
+    }
+    if (written.isPresent()) {
+      cache.publishWrite(c, key, value, written.getAsLong());
+      return written.getAsLong();
+    }
+    Loaded<V> stored = toSource(cache, c, key, () -> loader.load(key));
+    if (stored == null) {
+      // Written and deleted again between the insert and this read; nothing to compare with.
+      throw new WriteFailedException(
+          key, new IllegalStateException("the source refused the insert, then had no value"));
+    }
+    cache.forgetLocally(key);
+    return sameOrRefuse(key, stored.value(), stored.version(), content);
+  }
+
+  private long sameOrRefuse(String key, V stored, long version, byte[] content) {
+    if (Arrays.equals(codec.encode(stored), content)) {
+      return version;
+    }
+    throw new ImmutableValueException(key);
+  }
+
+  /** The claim of a content: its SHA-256, in hex. */
+  private static String digest(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
   }
 
   @FunctionalInterface
-  private interface SourceCall {
-    long call() throws Exception;
+  private interface SourceCall<T> {
+    T call() throws Exception;
   }
 
   /**
    * Runs a source write. When it fails the source may or may not have the write (a commit whose
    * answer was lost), so the cache's copies are dropped rather than trusted.
    */
-  private long toSource(TieredCache<V> cache, CacheClass c, String key, SourceCall call) {
+  private <T> T toSource(TieredCache<V> cache, CacheClass c, String key, SourceCall<T> call) {
     if (writer == null) {
       throw new InvalidConfigException(
           "writer",

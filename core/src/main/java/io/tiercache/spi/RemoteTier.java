@@ -23,15 +23,35 @@ public interface RemoteTier extends AutoCloseable {
   CompletionStage<Map<String, Entry>> getAll(Collection<String> keys);
 
   /**
-   * Stores {@code entry} under {@code key} unconditionally (a write); the tier drops it after
-   * {@code ttl}. Voids any lease on the key, so a load that started before this write cannot
-   * install its older value afterwards (DESIGN invariant 3).
+   * Stores {@code entry} under {@code key} (a write) unless the key holds an entry of a newer
+   * {@linkplain Entry#version() version}; the tier drops it after {@code ttl}. Atomically, and in
+   * either case, voids any lease on the key, so a load that started before this write cannot
+   * install its older value afterwards (DESIGN invariant 3). The version check makes puts that
+   * arrive out of order harmless: a write's put that lands after a newer write's, or after a load
+   * of the newer value, leaves the newer value in place. A stored value that is not an entry counts
+   * as older.
+   *
+   * @return whether the entry was stored ({@code false}: a newer version was there)
    */
-  CompletionStage<Void> put(String key, Entry entry, Duration ttl);
+  CompletionStage<Boolean> put(String key, Entry entry, Duration ttl);
 
   /**
-   * Removes {@code keys} and voids their leases (DESIGN invariant 3); completes with how many
-   * entries existed.
+   * The first-writer-wins claim of a write-once key: atomically records {@code claim} (a digest of
+   * the content about to be written) as the key's claim unless one is recorded, and completes with
+   * the claim now recorded, which is {@code claim} itself when this caller won or wrote the same
+   * content. The claim lives for {@code ttl}, and {@link #delete} removes it with the key.
+   */
+  CompletionStage<String> claimOnce(String key, String claim, Duration ttl);
+
+  /**
+   * Removes the claim of {@code key} if it is {@code claim} (the claimed write failed at the
+   * source, so other content may be written after all).
+   */
+  CompletionStage<Void> releaseClaim(String key, String claim);
+
+  /**
+   * Removes {@code keys}, voids their leases (DESIGN invariant 3) and drops their write-once
+   * claims; completes with how many entries existed.
    */
   CompletionStage<Long> delete(Collection<String> keys);
 

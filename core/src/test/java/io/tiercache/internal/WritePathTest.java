@@ -98,11 +98,42 @@ class WritePathTest {
 
     assertThat(source.row("wt:1").value()).isEqualTo("v1");
     assertThat(source.row("wt:1").version()).isEqualTo(version);
-    assertThat(l2.peek("wt:1").version()).isEqualTo(version);
-    Lookup<String> read = cache.lookup("wt:1");
+    Lookup<String> read = cache.lookup("wt:1"); // at once, from L1; L2 follows on the lane
     assertThat(read.tier()).isEqualTo(Tier.L1);
     assertThat(read.value()).isEqualTo("v1");
+    await().atMost(Duration.ofSeconds(10)).until(() -> l2.peek("wt:1") != null);
+    assertThat(l2.peek("wt:1").version()).isEqualTo(version);
     assertThat(source.loads()).isZero();
+  }
+
+  @Test
+  void writeThrough_whoseL2PutFails_isCounted_andNoOlderCopySurvivesInL2() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    TieredCache<String> cache = open(builder().meterRegistry(meters));
+    source.put("wt:1", "old", 1);
+    assertThat(cache.get("wt:1")).isEqualTo("old");
+    assertThat(l2.peek("wt:1").version()).isEqualTo(1);
+
+    l2.setDown(true);
+    cache.write("wt:1", "new");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> meters.get("tiercache.writes.publish.failures").counter().count() == 1);
+    assertThat(cache.get("wt:1")).isEqualTo("new"); // this node keeps its own write
+    l2.setDown(false);
+
+    // The outage journal's replay deletes the key from L2 before anything reads L2 again.
+    await().atMost(Duration.ofSeconds(10)).until(() -> l2.peek("wt:1") == null);
+    assertThat(cache.get("wt:1")).isEqualTo("new");
+  }
+
+  @Test
+  void aPutOfAnOlderVersion_leavesTheNewerOneInL2() {
+    TieredCache<String> cache = open(builder());
+    cache.put("wt:1", "newer", 20);
+    cache.put("wt:1", "older", 10);
+
+    assertThat(l2.peek("wt:1").version()).isEqualTo(20);
   }
 
   @Test
@@ -119,7 +150,7 @@ class WritePathTest {
     loadGo.countDown();
     load.get(10, TimeUnit.SECONDS);
 
-    assertThat(l2.peek("wt:1").version()).isEqualTo(version);
+    await().atMost(Duration.ofSeconds(10)).until(() -> l2.peek("wt:1").version() == version);
     Lookup<String> read = cache.lookup("wt:1");
     assertThat(read.value()).isEqualTo("new");
     assertThat(read.tier()).isEqualTo(Tier.L1);
@@ -153,6 +184,29 @@ class WritePathTest {
     assertThat(source.row("blob:abc").value()).isEqualTo("content");
     assertThat(source.row("blob:abc").version()).isEqualTo(first);
     assertThat(cache.get("blob:abc")).isEqualTo("content");
+  }
+
+  @Test
+  void writeOnce_ofAKeyClaimedForOtherContent_isRefused_withoutWritingTheSource() {
+    TieredCache<String> cache = open(builder());
+    l2.claimOnce("blob:new", "digest of other content", Duration.ofMinutes(1));
+
+    assertThatThrownBy(() -> cache.write("blob:new", "content"))
+        .isInstanceOf(ImmutableValueException.class);
+    assertThat(source.row("blob:new")).isNull();
+  }
+
+  @Test
+  void writeOnce_withL2Down_isDecidedByTheSourcesInsert() {
+    TieredCache<String> cache = open(builder());
+    assertThat(cache.get("blob:new")).isNull(); // L1 now says absent
+    source.put("blob:new", "first", 1); // another node's write, which nothing told this one of
+    l2.setDown(true); // no claim to be had
+
+    assertThatThrownBy(() -> cache.write("blob:new", "second"))
+        .isInstanceOf(ImmutableValueException.class);
+    assertThat(source.row("blob:new").value()).isEqualTo("first");
+    assertThat(cache.write("blob:new", "first")).isEqualTo(1); // the same content: a no-op
   }
 
   @Test

@@ -24,6 +24,8 @@ public final class InMemoryRemoteTier implements RemoteTier {
   // Lease holders; leases here never lapse by time unless a test calls expireLeases().
   private final Map<String, String> leases = new ConcurrentHashMap<>();
   private final Map<String, double[]> buckets = new ConcurrentHashMap<>();
+  // Write-once claims; like leases, they never lapse by time here.
+  private final Map<String, String> claims = new ConcurrentHashMap<>();
   private final AtomicInteger gets = new AtomicInteger();
   private volatile boolean down;
 
@@ -67,15 +69,36 @@ public final class InMemoryRemoteTier implements RemoteTier {
   }
 
   @Override
-  public CompletionStage<Void> put(String key, Entry entry, Duration ttl) {
+  public CompletionStage<Boolean> put(String key, Entry entry, Duration ttl) {
     if (down) {
       return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
     }
     synchronized (this) {
-      data.put(key, EntryCodec.encode(entry));
       leases.remove(key);
+      Entry stored = peek(key);
+      if (stored != null && stored.version() > entry.version()) {
+        return done(false);
+      }
+      data.put(key, EntryCodec.encode(entry));
     }
-    return CompletableFuture.completedFuture(null);
+    return done(true);
+  }
+
+  @Override
+  public synchronized CompletionStage<String> claimOnce(String key, String claim, Duration ttl) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    return done(claims.computeIfAbsent(key, k -> claim));
+  }
+
+  @Override
+  public synchronized CompletionStage<Void> releaseClaim(String key, String claim) {
+    if (down) {
+      return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
+    }
+    claims.remove(key, claim);
+    return done(null);
   }
 
   @Override
@@ -196,6 +219,7 @@ public final class InMemoryRemoteTier implements RemoteTier {
     synchronized (this) {
       n = keys.stream().filter(k -> data.remove(k) != null).count();
       keys.forEach(leases::remove);
+      keys.forEach(claims::remove);
     }
     return CompletableFuture.completedFuture(n);
   }

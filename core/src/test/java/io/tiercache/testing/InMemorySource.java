@@ -75,6 +75,16 @@ public final class InMemorySource implements CacheLoader<String>, CacheWriter<St
     return v;
   }
 
+  /** Inserts only where the key has no row, as {@code SqlWriter} does. */
+  @Override
+  public synchronized java.util.OptionalLong writeIfAbsent(String key, String value) {
+    fail(key);
+    if (rows.containsKey(key)) {
+      return java.util.OptionalLong.empty();
+    }
+    return java.util.OptionalLong.of(write(key, value));
+  }
+
   @Override
   public void delete(String key) {
     fail(key);

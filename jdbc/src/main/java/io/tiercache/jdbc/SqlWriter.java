@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
@@ -32,6 +33,7 @@ import javax.sql.DataSource;
 public final class SqlWriter implements CacheWriter<String> {
   private static final List<String> NAMES = List.of("key", "value", "version");
   private static final int MAX_ATTEMPTS = 8;
+  private static final String UNIQUE_VIOLATION = "23505";
 
   /**
    * The statements of a writer, validated when constructed.
@@ -145,6 +147,27 @@ public final class SqlWriter implements CacheWriter<String> {
     }
     throw new TierCacheException(
         "writing '" + key + "': the stored version kept moving ahead; gave up");
+  }
+
+  /**
+   * The INSERT alone: inserts only where the key has no row. Two inserts of one new key at once can
+   * both find no row; the table's unique key then refuses the second (SQLSTATE 23505, on PostgreSQL
+   * and H2), which counts as "the key has a value".
+   *
+   * @return the version written, or empty when the key already had a row
+   * @throws SQLException when the statement fails otherwise
+   */
+  @Override
+  public OptionalLong writeIfAbsent(String key, String value) throws SQLException {
+    try (Connection conn = dataSource.getConnection()) {
+      long v = nextStamp();
+      return run(conn, insert, key, value, v) > 0 ? OptionalLong.of(v) : OptionalLong.empty();
+    } catch (SQLException e) {
+      if (UNIQUE_VIOLATION.equals(e.getSQLState())) {
+        return OptionalLong.empty();
+      }
+      throw e;
+    }
   }
 
   /** Deletes the row of {@code key}, whatever its version. */

@@ -47,6 +47,46 @@ class SqlWriterIT {
   }
 
   @Test
+  void writeIfAbsent_insertsANewKeyOnce_andLeavesTheFirstRow() throws SQLException {
+    java.util.OptionalLong first = writer.writeIfAbsent("w:once", "first");
+    java.util.OptionalLong second = writer.writeIfAbsent("w:once", "second");
+
+    assertThat(first).isPresent();
+    assertThat(second).isEmpty();
+    Loaded<String> row = loader.load("w:once");
+    assertThat(row.value()).isEqualTo("first");
+    assertThat(row.version()).isEqualTo(first.getAsLong());
+  }
+
+  @Test
+  void writeIfAbsent_fromManyThreadsAtOnce_insertsExactlyOnce() throws Exception {
+    int threads = 8;
+    java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(threads);
+    java.util.List<java.util.concurrent.CompletableFuture<java.util.OptionalLong>> writes =
+        new java.util.ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      String value = "v" + i;
+      writes.add(
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  go.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                  return writer.writeIfAbsent("w:race", value);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              java.util.concurrent.Executors.newSingleThreadExecutor()));
+    }
+    long won = 0;
+    for (var w : writes) {
+      won += w.get(10, java.util.concurrent.TimeUnit.SECONDS).isPresent() ? 1 : 0;
+    }
+
+    assertThat(won).isEqualTo(1);
+  }
+
+  @Test
   void write_overAVersionFromAClockAhead_movesPastIt() throws SQLException {
     long future = System.currentTimeMillis() * 1000 + 3_600_000_000L; // an hour ahead
     db.update("INSERT INTO sample_item (k, v, version) VALUES ('w:ahead', 'x', " + future + ")");

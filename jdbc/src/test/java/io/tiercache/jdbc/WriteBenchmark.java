@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>write-back: acknowledged writes per second on one node, each durable (fsync, group commit)
  *       before its acknowledgement, with 16 to 64 writer threads; the anchor is the number of
  *       fsyncs, shown as writes per fsync;
- *   <li>write-through: latency of {@code TieredCache.write} (PostgreSQL, then L1 and Redis) over
- *       that of a direct JDBC UPDATE of the same row, alternating, on the same pool.
+ *   <li>write-through: latency of {@code TieredCache.write} (PostgreSQL, then L1; the Redis put and
+ *       the bus announcement run on the key's publication lane, off the writer's path) over that of
+ *       a direct JDBC UPDATE of the same row, alternating, on the same pool.
  * </ol>
  *
  * Needs PostgreSQL on 127.0.0.1:5432 (database {@code test}) and, for L2, {@code redis-server} on

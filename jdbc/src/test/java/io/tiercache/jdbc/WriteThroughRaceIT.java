@@ -1,7 +1,10 @@
 package io.tiercache.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.tiercache.L2Options;
 import io.tiercache.Lookup;
 import io.tiercache.Tier;
@@ -31,8 +34,9 @@ import org.junit.jupiter.api.Test;
 /**
  * DESIGN invariant 3 for writes, against real Redis and PostgreSQL: a load that read the source
  * before a write-through and tries to install afterwards leaves the newer value in every tier. The
- * interleaving is fixed with latches: the load is held after its source read while the write runs
- * to completion, then released.
+ * interleavings are fixed with latches: the load is held after its source read while the write
+ * runs, then released; a node's L2 put (on its publication lane) is held at a gate in front of
+ * Redis to make it land after another node's load or write.
  */
 class WriteThroughRaceIT {
   private static final CacheClasses CLASSES =
@@ -71,17 +75,37 @@ class WriteThroughRaceIT {
   }
 
   private TieredCache<String> node(HeldLoader loader) {
+    return node(loader, new GatedRemoteTier(redisTier()), new SimpleMeterRegistry());
+  }
+
+  private RedisRemoteTier redisTier() {
+    return RedisRemoteTier.standalone(redis.uri(), REDIS.withKeyPrefix(prefix));
+  }
+
+  private TieredCache<String> node(HeldLoader loader, GatedRemoteTier l2, MeterRegistry meters) {
     TieredCache<String> cache =
         TieredCache.builder(ValueCodec.utf8())
             .classes(CLASSES)
             .loader(loader)
             .writer(SampleData.writer(db.source().dataSource()))
-            .remoteTier(RedisRemoteTier.standalone(redis.uri(), REDIS.withKeyPrefix(prefix)))
+            .remoteTier(l2)
             .l2Options(L2Options.DEFAULT.withTimeout(Duration.ofSeconds(5)))
             .invalidationBus(bus)
+            .meterRegistry(meters)
             .build();
     open.add(cache);
     return cache;
+  }
+
+  private HeldLoader loader() {
+    return new HeldLoader(SampleData.loader(db.source().dataSource()));
+  }
+
+  /** Waits until the node has published {@code writes} writes (L2 put and bus announcement). */
+  private static void awaitPublished(MeterRegistry meters, int writes) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> meters.get("tiercache.writes.published").counter().count() >= writes);
   }
 
   private Entry inRedis(String key) throws Exception {
@@ -106,6 +130,7 @@ class WriteThroughRaceIT {
     go.countDown();
     assertThat(load.get(10, TimeUnit.SECONDS)).isEqualTo("old"); // it began before the write
 
+    await().atMost(Duration.ofSeconds(10)).until(() -> inRedis("race:1") != null);
     assertThat(inRedis("race:1").version()).isEqualTo(version);
     Lookup<String> l1 = a.lookup("race:1");
     assertThat(l1.tier()).isEqualTo(Tier.L1);
@@ -117,8 +142,9 @@ class WriteThroughRaceIT {
   @Test
   void aLoadOnAnotherNodeThatReadTheOldValue_cannotInstallItAfterTheWrite() throws Exception {
     db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:2', 'old', 1)");
-    HeldLoader loaderB = new HeldLoader(SampleData.loader(db.source().dataSource()));
-    TieredCache<String> a = node(new HeldLoader(SampleData.loader(db.source().dataSource())));
+    HeldLoader loaderB = loader();
+    SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+    TieredCache<String> a = node(loader(), new GatedRemoteTier(redisTier()), metersA);
     TieredCache<String> b = node(loaderB);
     CountDownLatch read = new CountDownLatch(1);
     CountDownLatch go = new CountDownLatch(1);
@@ -127,6 +153,7 @@ class WriteThroughRaceIT {
     CompletableFuture<String> load = CompletableFuture.supplyAsync(() -> b.get("race:2"));
     assertThat(read.await(10, TimeUnit.SECONDS)).isTrue();
     long version = a.write("race:2", "new");
+    awaitPublished(metersA, 1); // the lease is void now, as it was when the put was synchronous
     go.countDown();
     load.get(10, TimeUnit.SECONDS);
 
@@ -138,14 +165,155 @@ class WriteThroughRaceIT {
   }
 
   @Test
+  void aLoadOnAnotherNodeThatStoresBeforeTheAsyncPut_isReplaced_inL2AndInItsL1() throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:4', 'old', 1)");
+    HeldLoader loaderB = loader();
+    GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
+    SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+    TieredCache<String> a = node(loader(), l2A, metersA);
+    TieredCache<String> b = node(loaderB);
+    CountDownLatch read = new CountDownLatch(1);
+    CountDownLatch go = new CountDownLatch(1);
+    loaderB.holdNext(read, go);
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+
+    CompletableFuture<String> load = CompletableFuture.supplyAsync(() -> b.get("race:4"));
+    assertThat(read.await(10, TimeUnit.SECONDS)).isTrue(); // B holds "old" and the lease
+    long version = a.write("race:4", "new"); // returns with its L2 put still to come
+    assertThat(a.get("race:4")).isEqualTo("new"); // A reads its own write at once
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    go.countDown();
+    assertThat(load.get(10, TimeUnit.SECONDS)).isEqualTo("old");
+    // The race happened: B's older value is in L2 and in B's L1, under a lease nothing voided.
+    assertThat(inRedis("race:4").version()).isEqualTo(1);
+    assertThat(b.lookup("race:4").tier()).isEqualTo(Tier.L1);
+
+    l2A.open();
+    awaitPublished(metersA, 1);
+
+    assertThat(inRedis("race:4").version()).isEqualTo(version);
+    Lookup<String> atB = b.lookup("race:4");
+    assertThat(atB.value()).isEqualTo("new"); // the announcement dropped B's older copy
+    assertThat(atB.tier()).isEqualTo(Tier.L2);
+    Lookup<String> atA = a.lookup("race:4");
+    assertThat(atA.value()).isEqualTo("new");
+    assertThat(atA.tier()).isEqualTo(Tier.L1);
+  }
+
+  @Test
+  void twoNodesWritingOneKey_whoseOlderPutLandsLast_leaveTheNewerVersionInEveryTier()
+      throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:5', 'old', 1)");
+    GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
+    SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+    SimpleMeterRegistry metersB = new SimpleMeterRegistry();
+    TieredCache<String> a = node(loader(), l2A, metersA);
+    TieredCache<String> b = node(loader(), new GatedRemoteTier(redisTier()), metersB);
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+
+    long older = a.write("race:5", "from A"); // its L2 put waits at the gate
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    long newer = b.write("race:5", "from B");
+    awaitPublished(metersB, 1);
+    assertThat(newer).isGreaterThan(older);
+    assertThat(inRedis("race:5").version()).isEqualTo(newer);
+
+    l2A.open(); // A's older put reaches Redis last
+    awaitPublished(metersA, 1);
+
+    assertThat(inRedis("race:5").version()).isEqualTo(newer);
+    assertThat(a.get("race:5")).isEqualTo("from B");
+    assertThat(b.get("race:5")).isEqualTo("from B");
+    assertThat(SampleData.loader(db.source().dataSource()).load("race:5").version())
+        .isEqualTo(newer);
+  }
+
+  @Test
+  void aDeleteAfterAWrite_isNotOvertakenByTheWritesL2Put() throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:7', 'old', 1)");
+    GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
+    SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+    TieredCache<String> a = node(loader(), l2A, metersA);
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+
+    a.write("race:7", "new");
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    CompletableFuture<Void> delete = new CompletableFuture<>();
+    Thread deleter =
+        new Thread(
+            () -> {
+              a.delete("race:7");
+              delete.complete(null);
+            });
+    deleter.start();
+    // The delete has deleted the row and then either finished (its L2 delete done, before the
+    // write's put) or blocked: waiting for the write's publication, whose put is still held.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                SampleData.loader(db.source().dataSource()).load("race:7") == null
+                    && (delete.isDone()
+                        || deleter.getState() == Thread.State.WAITING
+                        || deleter.getState() == Thread.State.TIMED_WAITING));
+    l2A.open();
+    delete.get(10, TimeUnit.SECONDS);
+    awaitPublished(metersA, 1);
+
+    assertThat(inRedis("race:7")).isNull();
+    assertThat(SampleData.loader(db.source().dataSource()).load("race:7")).isNull();
+    assertThat(a.get("race:7")).isNull();
+  }
+
+  @Test
+  void close_publishesTheWritesStillQueued_beforeItClosesRedis() throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:8', 'old', 1)");
+    GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
+    TieredCache<String> a = node(loader(), l2A, new SimpleMeterRegistry());
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+    long version = a.write("race:8", "new");
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+
+    CompletableFuture<Void> closed = CompletableFuture.runAsync(a::close);
+    l2A.open();
+    closed.get(30, TimeUnit.SECONDS);
+
+    assertThat(inRedis("race:8").version()).isEqualTo(version);
+  }
+
+  @Test
+  void aWriteThrough_isReadOnAnotherNode_withinThatNodesConsistencyWindow() throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:6', 'old', 1)");
+    TieredCache<String> a = node(loader());
+    TieredCache<String> b = node(loader());
+    assertThat(b.get("race:6")).isEqualTo("old");
+
+    a.write("race:6", "new"); // B reads right after, as a client told of the write would
+
+    Duration window = b.classOf("race:6").stalenessEpsilon();
+    await()
+        .atMost(window)
+        .pollInterval(Duration.ofMillis(1))
+        .until(() -> "new".equals(b.get("race:6")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> inRedis("race:6") != null);
+    assertThat(b.lookup("race:6").value()).isEqualTo("new");
+  }
+
+  @Test
   void aWriteThrough_dropsTheOtherNodesL1Copy() throws Exception {
     db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:3', 'old', 1)");
-    TieredCache<String> a = node(new HeldLoader(SampleData.loader(db.source().dataSource())));
-    TieredCache<String> b = node(new HeldLoader(SampleData.loader(db.source().dataSource())));
+    SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+    TieredCache<String> a = node(loader(), new GatedRemoteTier(redisTier()), metersA);
+    TieredCache<String> b = node(loader());
     assertThat(b.get("race:3")).isEqualTo("old");
     assertThat(b.lookup("race:3").tier()).isEqualTo(Tier.L1);
 
     a.write("race:3", "new");
+    awaitPublished(metersA, 1);
 
     Lookup<String> atB = b.lookup("race:3");
     assertThat(atB.value()).isEqualTo("new");

@@ -48,6 +48,7 @@ public final class RedisRemoteTier implements RemoteTier {
   private final String prefix;
   private final AtomicBoolean closed = new AtomicBoolean();
   private static final String LEASE_SUFFIX = ":lease";
+  private static final String CLAIM_SUFFIX = ":once";
 
   private RedisRemoteTier(RedisEndpoint endpoint, RedisTierOptions options) {
     this.endpoint = endpoint;
@@ -134,7 +135,7 @@ public final class RedisRemoteTier implements RemoteTier {
    * @throws IllegalArgumentException when {@code ttl} is not positive
    */
   @Override
-  public CompletionStage<Void> put(String key, Entry entry, Duration ttl) {
+  public CompletionStage<Boolean> put(String key, Entry entry, Duration ttl) {
     Objects.requireNonNull(entry, "entry");
     if (ttl == null || ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("ttl must be positive, was " + ttl);
@@ -144,9 +145,32 @@ public final class RedisRemoteTier implements RemoteTier {
     // PX takes whole milliseconds and refuses 0; a sub-millisecond TTL rounds up.
     long px = Math.max(1, ttl.toMillis());
     return send(() ->
-            LeaseScripts.PUT_VOIDING_LEASE.<Long>run(
+            LeaseScripts.PUT_UNLESS_NEWER.<Long>run(
                 commands, new String[] {redisKey, redisKey + LEASE_SUFFIX}, bytes, px))
-        .thenApply(ok -> null);
+        .thenApply(stored -> stored == 1L);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The claim lives under {@code tc:{key}:once}, in the entry's slot.
+   */
+  @Override
+  public CompletionStage<String> claimOnce(String key, String claim, Duration ttl) {
+    Objects.requireNonNull(claim, "claim");
+    String claimKey = redisKey(key) + CLAIM_SUFFIX;
+    long px = Math.max(1, ttl.toMillis());
+    return send(() ->
+            LeaseScripts.CLAIM_ONCE.<byte[]>run(commands, new String[] {claimKey}, claim, px))
+        .thenApply(held -> new String(held, java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public CompletionStage<Void> releaseClaim(String key, String claim) {
+    String claimKey = redisKey(key) + CLAIM_SUFFIX;
+    return send(() ->
+            LeaseScripts.RELEASE_LEASE.<Long>run(commands, new String[] {claimKey}, claim))
+        .thenApply(x -> null);
   }
 
   @Override
@@ -256,9 +280,16 @@ public final class RedisRemoteTier implements RemoteTier {
       return CompletableFuture.completedFuture(0L);
     }
     String[] redisKeys = keys.stream().map(this::redisKey).toArray(String[]::new);
-    String[] leaseKeys = keys.stream().map(k -> redisKey(k) + LEASE_SUFFIX).toArray(String[]::new);
+    String[] leaseKeys =
+        keys.stream()
+            .flatMap(
+                k ->
+                    java.util.stream.Stream.of(
+                        redisKey(k) + LEASE_SUFFIX, redisKey(k) + CLAIM_SUFFIX))
+            .toArray(String[]::new);
     // Voiding the leases is what keeps a load in flight from installing its older value
-    // afterwards (DESIGN invariant 3); both DELs are pipelined, the count is the entries'.
+    // afterwards (DESIGN invariant 3); both DELs are pipelined, the count is the entries'. The
+    // write-once claims go with the leases: a deleted key may be written again.
     CompletionStage<Long> leases = send(() -> commands.del(leaseKeys));
     CompletionStage<Long> entries = send(() -> commands.del(redisKeys));
     return entries.thenCombine(leases, (n, ignored) -> n);

@@ -71,6 +71,78 @@ class RedisRemoteTierIT {
         Set.of("t1"));
   }
 
+  private static Entry entry(String value, long version) {
+    Entry e = entry(value);
+    return new Entry(
+        e.value(), version, e.writtenAtMs(), e.freshUntilMs(), e.staleUntilMs(), 12, e.tags());
+  }
+
+  private boolean put(String key, Entry e) {
+    return tier.put(key, e, Duration.ofMinutes(1)).toCompletableFuture().join();
+  }
+
+  @Test
+  void put_ofAnOlderVersion_leavesTheNewerOne_butVoidsTheLease() {
+    long newer = 1_764_000_000_000_001L; // microsecond stamps: 8-byte varints
+    assertThat(put("k", entry("new", newer))).isTrue();
+    assertThat(tier.tryLease("k", "loader", Duration.ofMinutes(1)).toCompletableFuture().join())
+        .isTrue();
+
+    assertThat(put("k", entry("old", newer - 1))).isFalse();
+
+    assertThat(tier.get("k").toCompletableFuture().join().version()).isEqualTo(newer);
+    assertThat(raw.exists("tc:{k}:lease")).isZero();
+  }
+
+  @Test
+  void put_comparesVersionsExactly_acrossVarintLengths_andAboveDoublePrecision() {
+    // 2^53 + 1 and 2^53 + 2 are one double apart from nothing: a Lua number comparison would
+    // call them equal. 127/128 and 16383/16384 cross varint lengths.
+    long[][] olderNewer = {
+      {127, 128},
+      {128, 129},
+      {16_383, 16_384},
+      {(1L << 53) + 1, (1L << 53) + 2},
+      {Long.MAX_VALUE - 1, Long.MAX_VALUE},
+      {0, 1}
+    };
+    for (long[] pair : olderNewer) {
+      String key = "v" + pair[1];
+      assertThat(put(key, entry("newer", pair[1]))).isTrue();
+      assertThat(put(key, entry("older", pair[0]))).as("%d over %d", pair[0], pair[1]).isFalse();
+      assertThat(put(key, entry("same", pair[1]))).isTrue(); // same version: deadlines may move
+      assertThat(tier.get(key).toCompletableFuture().join().version()).isEqualTo(pair[1]);
+    }
+  }
+
+  @Test
+  void put_overForeignData_orATombstone_stores() {
+    raw.set("tc:{k}", "not an envelope");
+    assertThat(put("k", entry("v", 5))).isTrue();
+    tier.put("t", Entry.absent(1, 2, 3, 0, 0), Duration.ofMinutes(1)).toCompletableFuture().join();
+    assertThat(put("t", entry("v", 5))).isTrue();
+
+    assertThat(tier.get("k").toCompletableFuture().join().version()).isEqualTo(5);
+    assertThat(tier.get("t").toCompletableFuture().join().isAbsent()).isFalse();
+  }
+
+  @Test
+  void claimOnce_theFirstClaimWins_untilReleasedOrDeleted() {
+    Duration ttl = Duration.ofMinutes(1);
+    assertThat(tier.claimOnce("blob:1", "aaa", ttl).toCompletableFuture().join()).isEqualTo("aaa");
+    assertThat(tier.claimOnce("blob:1", "bbb", ttl).toCompletableFuture().join()).isEqualTo("aaa");
+    assertThat(tier.claimOnce("blob:1", "aaa", ttl).toCompletableFuture().join()).isEqualTo("aaa");
+    assertThat(raw.pttl("tc:{blob:1}:once")).isBetween(1L, 60_000L);
+
+    tier.releaseClaim("blob:1", "bbb").toCompletableFuture().join(); // not the holder: no effect
+    assertThat(tier.claimOnce("blob:1", "ccc", ttl).toCompletableFuture().join()).isEqualTo("aaa");
+    tier.releaseClaim("blob:1", "aaa").toCompletableFuture().join();
+    assertThat(tier.claimOnce("blob:1", "ccc", ttl).toCompletableFuture().join()).isEqualTo("ccc");
+
+    tier.delete(List.of("blob:1")).toCompletableFuture().join();
+    assertThat(tier.claimOnce("blob:1", "ddd", ttl).toCompletableFuture().join()).isEqualTo("ddd");
+  }
+
   @Test
   void put_thenGet_returnsTheSameEnvelope() {
     Entry e = entry("alice");

@@ -43,17 +43,59 @@ public final class LeaseScripts {
           """,
           ScriptOutputType.INTEGER);
 
-  /** KEYS: entry, lease. ARGV: envelope, ttl ms. A write: stores and voids any lease. */
-  public static final LuaScript PUT_VOIDING_LEASE =
+  /**
+   * KEYS: entry, lease. ARGV: envelope, ttl ms. A write: voids any lease, then stores unless the
+   * stored entry has a newer version. Returns 1 when stored, 0 when a newer version was kept.
+   *
+   * <p>The version is the envelope's first varint (after the magic byte 'T' and the format byte,
+   * see {@code EntryCodec}). The varints are compared as bytes rather than decoded into Lua numbers
+   * (doubles, exact only below 2^53): LEB128 as written by {@code EntryCodec} has no redundant
+   * bytes, so a longer varint is a larger number, and varints of one length compare from their last
+   * (most significant) byte down. A stored value that is not an envelope counts as older.
+   */
+  public static final LuaScript PUT_UNLESS_NEWER =
       new LuaScript(
           """
-          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          local function version(s)
+            if not s or #s < 3 or string.byte(s, 1) ~= 84 then return nil end
+            local f = string.byte(s, 2)
+            if f ~= 1 and f ~= 2 then return nil end
+            local i = 3
+            while i < #s and string.byte(s, i) >= 128 do i = i + 1 end
+            return string.sub(s, 3, i)
+          end
+          local function newer(a, b)
+            if #a ~= #b then return #a > #b end
+            for i = #a, 1, -1 do
+              local x = string.byte(a, i) % 128
+              local y = string.byte(b, i) % 128
+              if x ~= y then return x > y end
+            end
+            return false
+          end
           redis.call('DEL', KEYS[2])
+          local stored = version(redis.call('GET', KEYS[1]))
+          if stored and newer(stored, version(ARGV[1])) then return 0 end
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
           return 1
           """,
           ScriptOutputType.INTEGER);
 
-  /** KEYS: lease. ARGV: token. Deletes the lease only if the token holds it. */
+  /**
+   * KEYS: claim. ARGV: claim, ttl ms. Records the claim unless one is recorded; returns the claim
+   * recorded now (a write-once key's first writer wins, DESIGN "immutable blobs").
+   */
+  public static final LuaScript CLAIM_ONCE =
+      new LuaScript(
+          """
+          local held = redis.call('GET', KEYS[1])
+          if held then return held end
+          redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+          return ARGV[1]
+          """,
+          ScriptOutputType.VALUE);
+
+  /** KEYS: lease (or claim). ARGV: token (or claim). Deletes the key only if it holds the token. */
   public static final LuaScript RELEASE_LEASE =
       new LuaScript(
           """
