@@ -42,9 +42,11 @@ final class BusFleet implements AutoCloseable {
 
   final LocalRedisServer redis;
   final List<Node> nodes = new ArrayList<>();
+  private final L2Options l2;
 
-  private BusFleet(LocalRedisServer redis) {
+  private BusFleet(LocalRedisServer redis, L2Options l2) {
     this.redis = redis;
+    this.l2 = l2;
   }
 
   /**
@@ -58,7 +60,19 @@ final class BusFleet implements AutoCloseable {
       RedisBusOptions busOptions,
       double staleReadSampling,
       int... proxied) {
-    BusFleet fleet = new BusFleet(LocalRedisServer.start());
+    return start(L2, n, classes, source, busOptions, staleReadSampling, proxied);
+  }
+
+  /** {@link #start(int, CacheClasses, CacheLoader, RedisBusOptions, double, int...)} with L2 {@code l2}. */
+  static BusFleet start(
+      L2Options l2,
+      int n,
+      CacheClasses classes,
+      CacheLoader<String> source,
+      RedisBusOptions busOptions,
+      double staleReadSampling,
+      int... proxied) {
+    BusFleet fleet = new BusFleet(LocalRedisServer.start(), l2);
     try {
       for (int i = 0; i < n; i++) {
         boolean viaProxy = java.util.Arrays.stream(proxied).anyMatch(p -> p == fleet.nodes.size());
@@ -106,7 +120,7 @@ final class BusFleet implements AutoCloseable {
             .classes(classes)
             .loader(source)
             .remoteTier(RedisRemoteTier.standalone(uri))
-            .l2Options(L2)
+            .l2Options(l2)
             .invalidationBus(wrap.apply(bus))
             .nodeId(id)
             .meterRegistry(meters)
