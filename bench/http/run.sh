@@ -14,8 +14,10 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 GW_PORT=$(free_port); V_PORT=$(free_port)
 WORK=$(mktemp -d /tmp/tiercache-bench-http.XXXXXX)
 export TIERCACHE_ADMIN_TOKEN="bench-$(date +%s)-token"
-bin/tiercache --version >/dev/null   # builds the jar if needed
-java -jar tools/target/tiercache.jar run --no-demo --port "$GW_PORT" > "$WORK/gateway.log" 2>&1 &
+# bin/tiercache builds the jar when a source is newer than it; BENCH_NO_BUILD=1 runs the jar as it is.
+if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then bin/tiercache --version >/dev/null; fi
+[ -f tools/target/tiercache.jar ] || { echo "bench http: tools/target/tiercache.jar is missing" >&2; exit 2; }
+java ${GATEWAY_JAVA_OPTS:-} -jar tools/target/tiercache.jar run --no-demo --port "$GW_PORT" > "$WORK/gateway.log" 2>&1 &
 GW_PID=$!
 sed "s/\.port = \"8080\";/.port = \"$GW_PORT\";/" deploy/varnish/tiercache.vcl > "$WORK/tiercache.vcl"
 /usr/sbin/varnishd -F -n "$WORK/varnish" -a "127.0.0.1:$V_PORT" -f "$WORK/tiercache.vcl" \

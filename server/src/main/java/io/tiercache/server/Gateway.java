@@ -326,7 +326,8 @@ public final class Gateway implements AutoCloseable {
           new WarmupEndpoint(namespaces, auth, inputs, warmups, config.warmup()),
           new ClassesEndpoint(db.cacheClassStore(), sync, auth, inputs),
           new MetricsReport(prometheus, redisInfo, nodeId, clock),
-          new Health(namespaces, db.dataSource(), redisInfo, nodeId, running::get),
+          new Health(
+              namespaces, db.dataSource(), redisInfo, nodeId, running::get, prometheus, clock),
           prometheus,
           auth);
     }

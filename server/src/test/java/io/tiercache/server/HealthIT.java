@@ -46,6 +46,20 @@ class HealthIT {
                 assertThat(health.get("status").asText()).isEqualTo("DEGRADED");
                 assertThat(health.get("ready").asBoolean()).isTrue();
               });
+      // The bus lives on the same Redis: silent for longer than the classes' epsilons, the node
+      // reports it has not caught up, and stays ready (it reads past L1 instead).
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .untilAsserted(
+              () -> {
+                JsonNode health = json(GW.http().get("/health"));
+                JsonNode shop = health.get("bus").get("shop");
+                assertThat(health.get("tiers").get("bus").asText()).isEqualTo("DEGRADED");
+                assertThat(shop.get("connected").asBoolean()).isFalse();
+                assertThat(shop.get("caughtUp").asBoolean()).isFalse();
+                assertThat(shop.get("l1BypassedClasses")).isNotEmpty();
+                assertThat(health.get("ready").asBoolean()).isTrue();
+              });
 
       HttpResponse<String> cached =
           GW.http().get("/v1/cache/shop/product:40", "Authorization", bearer(Tokens.ADMIN));
@@ -87,5 +101,49 @@ class HealthIT {
             () ->
                 assertThat(json(GW.http().get("/health")).get("tiers").get("l2").asText())
                     .isEqualTo("UP"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              JsonNode shop = json(GW.http().get("/health")).get("bus").get("shop");
+              assertThat(shop.get("connected").asBoolean()).isTrue();
+              assertThat(shop.get("caughtUp").asBoolean()).as(shop.toString()).isTrue();
+              assertThat(shop.get("journaled").asLong()).isZero();
+            });
+  }
+
+  @Test
+  void healthReportsHowFarEachNamespaceHasCaughtUpWithItsBus() {
+    HttpResponse<String> inv =
+        GW.http()
+            .send(
+                "POST",
+                "/invalidate",
+                "{\"scope\":\"key\",\"namespace\":\"other\",\"key\":\"product:1\"}",
+                "Authorization",
+                bearer(Tokens.ADMIN));
+    assertThat(inv.statusCode()).as(inv.body()).isEqualTo(200);
+    long sequence = json(inv).get("sequence").asLong();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              JsonNode health = json(GW.http().get("/health"));
+              JsonNode other = health.get("bus").get("other");
+              assertThat(health.get("tiers").get("bus").asText()).isEqualTo("UP");
+              assertThat(other.get("kind").asText()).isEqualTo("redis");
+              assertThat(other.get("connected").asBoolean()).isTrue();
+              assertThat(other.get("caughtUp").asBoolean()).isTrue();
+              assertThat(other.get("appliedSequence").asLong()).isGreaterThanOrEqualTo(sequence);
+              assertThat(other.get("fleetWatermark").asLong()).isGreaterThanOrEqualTo(sequence);
+              assertThat(other.get("behindFleet").asLong()).isZero();
+              assertThat(other.get("liveNodes").asInt()).isEqualTo(1);
+              assertThat(other.get("silenceMs").asLong()).isLessThan(2000);
+              assertThat(other.get("lastHeard").asText()).isNotEmpty();
+              assertThat(other.get("l1BypassedClasses")).isEmpty();
+              assertThat(health.get("bus").has("shop")).isTrue();
+              assertThat(health.get("bus").has("open")).isTrue();
+            });
   }
 }

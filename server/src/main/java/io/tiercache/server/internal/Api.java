@@ -44,7 +44,12 @@ public final class Api {
           config.startup.showJavalinBanner = false;
           config.http.maxRequestSize = http.maxBody().bytes();
           config.jsonMapper(new JavalinJackson(JSON, false));
-          config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+          config.jetty.modifyServer(
+              server -> {
+                server.setErrorHandler(new JsonErrorHandler());
+                // First in the chain: Javalin then attaches its own handler below it.
+                server.insertHandler(new DataPlaneHandler(e.data()));
+              });
 
           config.routes.get("/v1/cache/{namespace}/<key>", e.data()::get);
           config.routes.put("/v1/cache/{namespace}/<key>", e.data()::put);

@@ -49,11 +49,16 @@ public final class ApiErrors {
 
   static void respond(Context ctx, Problem p) {
     p.headers().forEach(ctx::header);
+    ctx.status(p.status()).header("Cache-Control", "no-store").json(body(p));
+  }
+
+  /** The JSON body of a problem, as a map for the JSON mapper. */
+  static Map<String, Object> body(Problem p) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error", p.error());
     body.put("field", p.field());
     body.put("message", p.message());
-    ctx.status(p.status()).header("Cache-Control", "no-store").json(body);
+    return body;
   }
 
   static Problem problemOf(Exception e) {

@@ -1,5 +1,7 @@
 package io.tiercache.server.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.javalin.http.Context;
 import io.tiercache.InvalidationRequest;
 import io.tiercache.Lookup;
@@ -7,7 +9,10 @@ import io.tiercache.TierCacheException;
 import io.tiercache.server.NamespaceConfig;
 import io.tiercache.server.internal.Auth.Principal;
 import io.tiercache.server.internal.Namespaces.Namespace;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +33,12 @@ public final class DataPlane {
   private final Invalidations invalidations;
   private final Clock clock;
 
+  /**
+   * Each namespace's recent keys' surrogate-key tokens: a SHA-256 per read was a visible share of
+   * an L1 hit, and hot keys are read over and over. Bounded; a miss just hashes again.
+   */
+  private final Map<String, Cache<String, String>> keyTokens = new ConcurrentHashMap<>();
+
   public DataPlane(
       Namespaces namespaces, Auth auth, Inputs inputs, Invalidations invalidations, Clock clock) {
     this.namespaces = namespaces;
@@ -41,26 +52,59 @@ public final class DataPlane {
   public void get(Context ctx) {
     Target t = target(ctx, "read");
     requireClass(t);
+    byte[] body = read(t, ctx.header("If-None-Match"), ctx::header);
+    if (body == null) {
+      ctx.status(304);
+      return;
+    }
+    ctx.contentType(TEXT).result(body);
+  }
+
+  /** Where {@link #read} puts the headers of its answer. */
+  @FunctionalInterface
+  interface Headers {
+    void put(String name, String value);
+  }
+
+  /**
+   * Reads a key for a {@code GET} that {@link #readTarget} let through: puts the answer's headers
+   * into {@code headers} and returns the body, or null when {@code ifNoneMatch} matches (a 304).
+   * Shared by the Javalin route and {@link DataPlaneHandler}, so both answer alike.
+   *
+   * @throws ApiException.NotFound when the source has no value (after putting {@code X-Cache})
+   */
+  byte[] read(Target t, String ifNoneMatch, Headers headers) {
     Lookup<String> found = t.ns().cache().lookup(t.key());
     if (!found.found()) {
-      ctx.header("X-Cache", CacheHeaders.xCache(found));
+      headers.put("X-Cache", CacheHeaders.xCache(found));
       throw new ApiException.NotFound(
           "key", "namespace '" + t.ns().name() + "' has no value for key '" + t.key() + "'");
     }
     String etag = CacheHeaders.etag(found.version());
-    ctx.header("ETag", etag);
-    ctx.header(
+    headers.put("ETag", etag);
+    headers.put(
         "Cache-Control", CacheHeaders.cacheControl(found, t.ns().publicRead(), clock.instant()));
-    ctx.header("xkey", CacheHeaders.surrogateKeys(t.ns().name(), found));
-    ctx.header("X-Cache", CacheHeaders.xCache(found));
-    ctx.header("X-Tc-Namespace", t.ns().name());
-    ctx.header("X-Tc-Key", t.key());
-    ctx.header("X-Tc-Class", found.cacheClass().name());
-    if (CacheHeaders.notModified(ctx.header("If-None-Match"), etag)) {
-      ctx.status(304);
-      return;
+    headers.put("xkey", CacheHeaders.surrogateKeys(t.ns().name(), found, keyToken(t)));
+    headers.put("X-Cache", CacheHeaders.xCache(found));
+    headers.put("X-Tc-Namespace", t.ns().name());
+    headers.put("X-Tc-Key", t.key());
+    headers.put("X-Tc-Class", found.cacheClass().name());
+    if (CacheHeaders.notModified(ifNoneMatch, etag)) {
+      return null;
     }
-    ctx.contentType(TEXT).result(found.value());
+    return found.value().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The target of a {@code GET}, checked as the Javalin route checks it ({@link #target}, then the
+   * key's class).
+   *
+   * @throws ApiException for any request the route would refuse
+   */
+  Target readTarget(String authorization, String namespace, String key) {
+    Target t = target(auth.authenticate(authorization), namespace, key, "read");
+    requireClass(t);
+    return t;
   }
 
   /**
@@ -98,7 +142,14 @@ public final class DataPlane {
     ctx.status(outcome.isDeferred() ? 202 : 200).json(outcome.toJson(t.ns().name()));
   }
 
-  private record Target(Namespace ns, String key, Principal principal) {}
+  record Target(Namespace ns, String key, Principal principal) {}
+
+  private String keyToken(Target t) {
+    String ns = t.ns().name();
+    return keyTokens
+        .computeIfAbsent(ns, n -> Caffeine.newBuilder().maximumSize(10_000).build())
+        .get(t.key(), k -> CacheHeaders.keyToken(ns, k));
+  }
 
   private static boolean writable(Target t) {
     return t.ns().config().source() instanceof NamespaceConfig.SqlSource sql
@@ -112,9 +163,12 @@ public final class DataPlane {
    * cannot probe other tenants' namespaces.
    */
   private Target target(Context ctx, String verb) {
-    Principal p = auth.authenticate(ctx);
-    String nsName = inputs.namespace(ctx.pathParam("namespace"));
-    String key = inputs.key("key", ctx.pathParam("key"));
+    return target(auth.authenticate(ctx), ctx.pathParam("namespace"), ctx.pathParam("key"), verb);
+  }
+
+  private Target target(Principal p, String namespace, String key, String verb) {
+    String nsName = inputs.namespace(namespace);
+    String checkedKey = inputs.key("key", key);
     Namespace ns = namespaces.get(nsName);
     boolean open = verb.equals("read") && ns != null && ns.publicRead();
     if (!open) {
@@ -126,7 +180,7 @@ public final class DataPlane {
     if (ns == null) {
       throw new ApiException.NotFound("namespace", "no namespace is named '" + nsName + "'");
     }
-    return new Target(ns, key, p);
+    return new Target(ns, checkedKey, p);
   }
 
   private static void requireClass(Target t) {

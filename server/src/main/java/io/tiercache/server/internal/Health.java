@@ -1,10 +1,12 @@
 package io.tiercache.server.internal;
 
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.server.NamespaceConfig;
 import io.tiercache.server.internal.Namespaces.Namespace;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
@@ -23,18 +25,22 @@ public final class Health {
   private final RedisInfo redis;
   private final String nodeId;
   private final BooleanSupplier running;
+  private final BusHealth bus;
 
   public Health(
       Namespaces namespaces,
       DataSource database,
       RedisInfo redis,
       String nodeId,
-      BooleanSupplier running) {
+      BooleanSupplier running,
+      MeterRegistry registry,
+      Clock clock) {
     this.namespaces = namespaces;
     this.database = database;
     this.redis = redis;
     this.nodeId = nodeId;
     this.running = running;
+    this.bus = new BusHealth(registry, clock);
   }
 
   /** {@code GET /health/live}: the process answers. */
@@ -53,7 +59,16 @@ public final class Health {
     tiers.put("l2", l2);
     boolean db = valid(database);
     tiers.put("database", db ? "UP" : "DOWN");
-    tiers.put("bus", "UP");
+    Map<String, Object> buses = new LinkedHashMap<>();
+    boolean caughtUp = true;
+    for (Namespace ns : namespaces.all()) {
+      Map<String, Object> state = bus.of(ns);
+      caughtUp &= Boolean.TRUE.equals(state.get("caughtUp"));
+      buses.put(ns.name(), state);
+    }
+    // Behind on the bus, a node serves the affected classes from L2 and the source, not from L1:
+    // still correct (the consistency window), so degraded, not unready.
+    tiers.put("bus", caughtUp ? "UP" : "DEGRADED");
     Map<String, Object> sources = new LinkedHashMap<>();
     boolean sourcesUp = true;
     for (Namespace ns : namespaces.all()) {
@@ -66,13 +81,14 @@ public final class Health {
     }
     tiers.put("sources", sources);
     boolean ready = running.getAsBoolean() && db;
-    boolean degraded = l2.equals("DOWN") || !sourcesUp;
+    boolean degraded = l2.equals("DOWN") || !sourcesUp || !caughtUp;
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("status", !ready ? "DOWN" : degraded ? "DEGRADED" : "UP");
     out.put("live", true);
     out.put("ready", ready);
     out.put("node", nodeId);
     out.put("tiers", tiers);
+    out.put("bus", buses);
     ctx.status(ready ? 200 : 503).header("Cache-Control", "no-store").json(out);
   }
 
