@@ -82,7 +82,9 @@ public final class ConfigFile {
                 http(top.section("http", Set.of("host", "port", "max_body", "max_key_length"))),
                 database(
                     top.section(
-                        "database", Set.of("url", "user", "password", "schema", "sample_data"))),
+                        "database",
+                        Set.of(
+                            "url", "user", "password", "schema", "sample_data", "max_pool_size"))),
                 redis(
                     top.section(
                         "redis",
@@ -121,7 +123,8 @@ public final class ConfigFile {
                 s.text("user"),
                 s.text("password"),
                 s.text("schema"),
-                orElse(s.bool("sample_data"), false)));
+                orElse(s.bool("sample_data"), false),
+                orElse(s.integer("max_pool_size"), GatewayConfig.Database.DEFAULT_MAX_POOL_SIZE)));
   }
 
   private static GatewayConfig.Redis redis(ConfigSection s) {

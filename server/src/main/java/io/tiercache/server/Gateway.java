@@ -246,7 +246,9 @@ public final class Gateway implements AutoCloseable {
       GatewayConfig.Database dbc = config.database();
       JdbcSource db =
           JdbcSource.open(
-              JdbcOptions.of(dbc.url(), dbc.user(), dbc.password()).withSchema(dbc.schema()));
+              JdbcOptions.of(dbc.url(), dbc.user(), dbc.password())
+                  .withSchema(dbc.schema())
+                  .withMaxPoolSize(dbc.maxPoolSize()));
       opened.push(db);
       ServerSchema.migrate(db.options());
       if (dbc.sampleData()) {

@@ -170,18 +170,38 @@ public record GatewayConfig(
    * @param password its password; never printed
    * @param schema the schema of tiercache's tables
    * @param sampleData whether to fill the {@code sample_item} table with sample data at start
+   * @param maxPoolSize the most connections open to it, 1 to 200 (default {@link
+   *     #DEFAULT_MAX_POOL_SIZE}): every read that misses L1 and L2 of a namespace on this database
+   *     holds one for its query, shared with the audit log and node registry
    */
   public record Database(
-      String url, String user, String password, String schema, boolean sampleData) {
+      String url,
+      String user,
+      String password,
+      String schema,
+      boolean sampleData,
+      int maxPoolSize) {
+    /** HikariCP's own default; the library's pool (4) is sized for a cache inside a service. */
+    public static final int DEFAULT_MAX_POOL_SIZE = 10;
+
     /** The embedded default: an in-memory H2 database with sample data. */
     public static final Database EMBEDDED =
-        new Database("jdbc:h2:mem:tiercache;DB_CLOSE_DELAY=-1", "sa", "", "tiercache", true);
+        new Database(
+            "jdbc:h2:mem:tiercache;DB_CLOSE_DELAY=-1",
+            "sa",
+            "",
+            "tiercache",
+            true,
+            DEFAULT_MAX_POOL_SIZE);
 
     public Database {
       if (url == null || !url.startsWith("jdbc:")) {
         throw new InvalidConfigException("url", "must be a JDBC URL starting with jdbc:");
       }
       schema = Objects.requireNonNullElse(schema, "tiercache");
+      if (maxPoolSize < 1 || maxPoolSize > 200) {
+        throw new InvalidConfigException("max_pool_size", "must be 1 to 200, was " + maxPoolSize);
+      }
     }
 
     @Override

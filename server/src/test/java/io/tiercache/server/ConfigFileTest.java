@@ -35,7 +35,7 @@ class ConfigFileTest {
         "node_id: gw-1\n"
             + "http: {host: 0.0.0.0, port: 9090, max_body: 2MB, max_key_length: 256}\n"
             + "database: {url: \"jdbc:postgresql://db/app\", user: app, password: \"${DB_PASSWORD}\","
-            + " schema: cache}\n"
+            + " schema: cache, max_pool_size: 32}\n"
             + "redis: {mode: cluster, uris: [\"redis://r1:7000\", \"redis://r2:7000\"], key_prefix: \"x:\"}\n"
             + "classes: {poll_interval: 2s}\n"
             + "converge_timeout: 500ms\n"
@@ -59,6 +59,7 @@ class ConfigFileTest {
     assertThat(c.http().port()).isEqualTo(9090);
     assertThat(c.http().maxBody().bytes()).isEqualTo(2L << 20);
     assertThat(c.database().password()).isEqualTo("s3cret");
+    assertThat(c.database().maxPoolSize()).isEqualTo(32);
     assertThat(c.database().toString()).doesNotContain("s3cret");
     assertThat(c.redis().uris())
         .containsExactly(URI.create("redis://r1:7000"), URI.create("redis://r2:7000"));
@@ -96,6 +97,7 @@ class ConfigFileTest {
         "tokens: [{name: 'a b', sha256: abc, scopes: [admin]}]    | tokens[0].name",
         "node_id: 'has space'                             | node_id",
         "database: {url: postgres://x}                    | database.url",
+        "database: {url: 'jdbc:h2:mem:x', max_pool_size: 0} | database.max_pool_size",
       })
   void anInvalidFieldIsNamedByItsPath(String line, String field) {
     assertThatThrownBy(() -> ConfigFile.parse(line + "\n" + MINIMAL))
