@@ -63,7 +63,10 @@ final class BusFleet implements AutoCloseable {
     return start(L2, n, classes, source, busOptions, staleReadSampling, proxied);
   }
 
-  /** {@link #start(int, CacheClasses, CacheLoader, RedisBusOptions, double, int...)} with L2 {@code l2}. */
+  /**
+   * {@link #start(int, CacheClasses, CacheLoader, RedisBusOptions, double, int...)} with L2 {@code
+   * l2}.
+   */
   static BusFleet start(
       L2Options l2,
       int n,
