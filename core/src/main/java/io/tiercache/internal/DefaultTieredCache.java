@@ -104,6 +104,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
             this.classes, l1, l2, invalidations, rules, bus, tokens.node(), clock, metrics);
     this.publisher =
         new WritePublisher<>(l1, l2, invalidations, invalidator, clock, tokens.node(), registry);
+    invalidator.onOthersKeyInvalidation(publisher::othersInvalidated);
     ConsistencyWindow window =
         new ConsistencyWindow(clock, invalidator::lastHeard, invalidator::delivered, metrics);
     this.fleet =

@@ -12,7 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,9 @@ final class Invalidator implements AutoCloseable {
   private static final long PRUNE_EVERY_MS = 60_000;
   private static final int JOURNAL_MAX_KEYS = 100_000;
 
+  /** The reason of the invalidation that announces a write already put in L2 with its version. */
+  static final String WRITE_ANNOUNCED = "write published";
+
   private final LiveClasses classes;
   private final L1Tier<?> l1;
   private final L2Guard l2;
@@ -39,6 +44,7 @@ final class Invalidator implements AutoCloseable {
   private final AtomicLong lastPrune = new AtomicLong();
   private final OutageJournal journal;
   private final InvalidationBus.Subscription subscription;
+  private volatile Consumer<String> othersKeyInvalidated = key -> {};
 
   Invalidator(
       LiveClasses classes,
@@ -118,7 +124,7 @@ final class Invalidator implements AutoCloseable {
    * and {@code null} is returned: a write succeeds anyway (DESIGN invariant 6).
    */
   Invalidation announceWrite(String key) {
-    InvalidationRequest request = InvalidationRequest.key(key).because("write").by(node);
+    InvalidationRequest request = InvalidationRequest.key(key).because(WRITE_ANNOUNCED).by(node);
     Instant issuedAt = clock.instant();
     if (journal.isEmpty()) {
       try {
@@ -184,8 +190,20 @@ final class Invalidator implements AutoCloseable {
     boolean ours = node.equals(inv.originNode());
     if (!ours && (scope == InvalidationScope.KEY || scope == InvalidationScope.KEYS)) {
       dropKeys(inv.request().values());
+      if (!WRITE_ANNOUNCED.equals(inv.request().reason())) {
+        // A write's announcement follows its version-checked put; anything else may be a delete.
+        inv.request().values().forEach(othersKeyInvalidated);
+      }
     }
     rules.apply(inv, clock.millis());
+  }
+
+  /**
+   * Tells {@code hook} of every key another node invalidated, after its L1 copy is dropped here
+   * (the write publisher re-deletes keys this node has just written: see {@link WritePublisher}).
+   */
+  void onOthersKeyInvalidation(Consumer<String> hook) {
+    this.othersKeyInvalidated = Objects.requireNonNull(hook, "hook");
   }
 
   /**

@@ -1,10 +1,14 @@
 package io.tiercache.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.internal.L1Tier.Cached;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +44,13 @@ import org.slf4j.LoggerFactory;
  * #pendingWrite}), and {@link #awaitPublished} lets an invalidation of the key wait for it, so a
  * delete after a write cannot be overtaken by the write's L2 put.
  *
+ * <p>A key another node deletes or invalidates while this node's put of it is queued, or shortly
+ * after, could see that put land after its delete and leave this write's value in L2 (another
+ * node's delete has no version the put could lose to). When the invalidation reaches this node over
+ * the bus, the key's lane deletes it from L2 once more, behind this node's put: a key written here
+ * in the last {@link #REDELETE_WINDOW} is re-deleted ({@link #othersInvalidated}). Deleting is
+ * always safe: the next read loads the source's current value.
+ *
  * <p>A failed L2 put (L2 down, slow, or held by the outage journal) is counted, and the key is
  * deleted from L2 and announced as invalidated, or journaled for replay when Redis cannot take that
  * either ({@link Invalidator#invalidateAfterFailedPut}): no older copy survives in L2.
@@ -48,6 +59,13 @@ final class WritePublisher<V> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WritePublisher.class);
   static final int LANES = 4;
   static final int LANE_QUEUE = 1024;
+
+  /**
+   * How long after handing a write over this node re-deletes its key when another node invalidates
+   * it: far longer than the bus takes to deliver (milliseconds), so the invalidation of a delete
+   * that raced the put arrives inside it.
+   */
+  static final Duration REDELETE_WINDOW = Duration.ofSeconds(30);
 
   /** One write to publish; {@code previous} is the one of its key it replaced while pending. */
   private static final class Publication<V> {
@@ -72,6 +90,11 @@ final class WritePublisher<V> implements AutoCloseable {
   private final Clock clock;
   private final PublishLanes lanes;
   private final Map<String, Publication<V>> pending = new ConcurrentHashMap<>();
+  // Keys handed over within REDELETE_WINDOW. Bounded: past a million recent writes the oldest may
+  // be forgotten early, which only reopens the window this closes.
+  private final Cache<String, Boolean> recent =
+      Caffeine.newBuilder().expireAfterWrite(REDELETE_WINDOW).maximumSize(1_000_000).build();
+  private final Counter redeleted;
   private final Counter published;
   private final Counter failures;
 
@@ -97,6 +120,31 @@ final class WritePublisher<V> implements AutoCloseable {
         Counter.builder("tiercache.writes.publish.failures")
             .description("writes whose L2 put failed; the key was invalidated instead")
             .register(registry);
+    this.redeleted =
+        Counter.builder("tiercache.writes.redeleted")
+            .description(
+                "keys written here and then invalidated by another node, deleted from L2 again"
+                    + " behind this node's put")
+            .register(registry);
+  }
+
+  /**
+   * Another node invalidated {@code key}: if this node wrote it within {@link #REDELETE_WINDOW},
+   * the key's lane deletes it from L2 after this node's queued puts of it (a failed delete is
+   * journaled like a failed put).
+   */
+  void othersInvalidated(String key) {
+    if (recent.getIfPresent(key) == null) {
+      return;
+    }
+    lanes.execute(
+        key,
+        () -> {
+          redeleted.increment();
+          if (!l2.delete(List.of(key))) {
+            invalidator.invalidateAfterFailedPut(key);
+          }
+        });
   }
 
   /**
@@ -106,6 +154,9 @@ final class WritePublisher<V> implements AutoCloseable {
    */
   void publish(CacheClass c, String key, Cached<V> cached) {
     invalidations.record(key);
+    if (l2.configured()) {
+      recent.put(key, Boolean.TRUE);
+    }
     if (!c.usesL1()) {
       run(new Publication<>(c, key, cached, null));
       return;

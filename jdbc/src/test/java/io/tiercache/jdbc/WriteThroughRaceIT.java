@@ -269,6 +269,34 @@ class WriteThroughRaceIT {
   }
 
   @Test
+  void aDeleteOnAnotherNode_landingBeforeTheWritesHeldPut_isRepeatedBehindIt() throws Exception {
+    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:10', 'old', 1)");
+    GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
+    SimpleMeterRegistry metersA = new SimpleMeterRegistry();
+    TieredCache<String> a = node(loader(), l2A, metersA);
+    TieredCache<String> b = node(loader());
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+
+    a.write("race:10", "new"); // its L2 put waits at the gate
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    // B deletes the row and the key in L2 first; the in-process bus has told A when it returns.
+    b.delete("race:10");
+    assertThat(inRedis("race:10")).isNull();
+
+    l2A.open(); // A's put lands after B's delete: without the repeat it would stay in L2
+    awaitPublished(metersA, 1);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> metersA.get("tiercache.writes.redeleted").counter().count() >= 1);
+
+    assertThat(inRedis("race:10")).isNull();
+    assertThat(SampleData.loader(db.source().dataSource()).load("race:10")).isNull();
+    assertThat(a.get("race:10")).isNull();
+    assertThat(b.get("race:10")).isNull();
+  }
+
+  @Test
   void close_publishesTheWritesStillQueued_beforeItClosesRedis() throws Exception {
     db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:8', 'old', 1)");
     GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
