@@ -3,6 +3,7 @@ package io.tiercache.server;
 import static io.tiercache.server.Http.bearer;
 import static io.tiercache.server.Http.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,6 +32,7 @@ class DashboardIT {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static TestDatabase db;
   static LocalRedisServer redis;
+  static LocalRedisServer replica;
   static Gateway gateway;
   static Http http;
 
@@ -37,8 +40,20 @@ class DashboardIT {
   static void start() {
     db = TestDatabase.h2();
     redis = LocalRedisServer.start();
+    replica = LocalRedisServer.replicaOf(redis);
     gateway = Gateway.start(ConfigFile.parse(TwoGateways.yaml(db, redis, "")));
     http = new Http(gateway.url());
+    // The replica has synced when its master lists it online (INFO replication, through the
+    // gateway's own /cache-metrics).
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () ->
+                json(http.get("/cache-metrics", "Authorization", bearer(Tokens.ADMIN)))
+                    .at("/l2/shards/0/replicas/0/state")
+                    .asText()
+                    .equals("online"));
     // 3 hot keys read 4 times each (3 misses, 9 hits), 2 products read once (2 misses).
     for (int round = 0; round < 4; round++) {
       for (int i = 0; i < 3; i++) {
@@ -58,6 +73,7 @@ class DashboardIT {
   @AfterAll
   static void stop() throws Exception {
     gateway.close();
+    replica.close();
     redis.close();
     db.close();
   }
@@ -79,6 +95,14 @@ class DashboardIT {
         .isEqualTo(String.valueOf(metrics.get("totals").get("loads").get("total").asLong()));
     assertThat(text(dom, "invalidations-total")).isEqualTo("1");
     assertThat(text(dom, "redis-memory")).matches("[0-9.]+ (B|KB|MB|GB)");
+    JsonNode shard = metrics.get("l2").get("shards").get(0);
+    assertThat(shard.get("shard").asText()).isEqualTo(redis.address());
+    assertThat(shard.get("replicas").get(0).get("address").asText()).endsWith(":" + replica.port());
+    assertThat(shard.get("replicas").get(0).get("lagBytes").asLong()).isNotNegative();
+    assertThat(text(dom, "replica-count")).isEqualTo("1");
+    assertThat(text(dom, "shard-count")).isEqualTo("1");
+    assertThat(text(dom, "replication-lag")).matches("[0-9.]+ (B|KB|MB|GB)");
+    assertThat(text(dom, "bus-silence")).matches("[0-9]+\\.[0-9]");
     assertThat(dom).contains("<rect").contains("data-class=\"hot\"");
   }
 

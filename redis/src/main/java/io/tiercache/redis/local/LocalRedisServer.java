@@ -68,6 +68,11 @@ public final class LocalRedisServer implements AutoCloseable {
     return start(List.of(), false);
   }
 
+  /** Starts a server on a free port that replicates {@code master} ({@code --replicaof}). */
+  public static LocalRedisServer replicaOf(LocalRedisServer master) {
+    return start(List.of("--replicaof", master.host(), String.valueOf(master.port())), false);
+  }
+
   /** Starts a server with more arguments; for cluster nodes, whose bus port must be free too. */
   static LocalRedisServer start(List<String> extraArgs, boolean clusterNode) {
     Path executable = Executables.require("redis-server");

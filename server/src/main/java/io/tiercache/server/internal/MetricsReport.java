@@ -39,6 +39,7 @@ public final class MetricsReport {
   public Map<String, Object> report() {
     Map<String, Map<String, ClassFigures>> byNs = new TreeMap<>();
     Map<String, Map<String, Double>> invalidations = new TreeMap<>();
+    Map<String, Map<String, Object>> buses = new TreeMap<>();
     double edgeOk = 0;
     double edgeFailed = 0;
     double breaker = -1;
@@ -51,6 +52,13 @@ public final class MetricsReport {
         invalidations
             .computeIfAbsent(ns, k -> new TreeMap<>())
             .merge(m.getId().getTag("scope"), count(m), Double::sum);
+      } else if (ns != null && name.equals("tiercache.bus.silence") && m instanceof Gauge g) {
+        // Lag of the invalidation bus: how long since this node last heard it with nothing unread.
+        buses.computeIfAbsent(ns, k -> new LinkedHashMap<>()).put("silenceSeconds", g.value());
+      } else if (ns != null
+          && name.equals("tiercache.invalidations.journaled")
+          && m instanceof Gauge g) {
+        buses.computeIfAbsent(ns, k -> new LinkedHashMap<>()).put("journaled", (long) g.value());
       } else if (name.equals("tiercache.edge.purges")) {
         if ("ok".equals(m.getId().getTag("result"))) {
           edgeOk += count(m);
@@ -83,6 +91,7 @@ public final class MetricsReport {
           Map<String, Object> nsOut = new LinkedHashMap<>();
           nsOut.put("classes", c);
           nsOut.put("invalidations", invalidations.getOrDefault(ns, Map.of()));
+          nsOut.put("bus", buses.getOrDefault(ns, Map.of()));
           namespaces.put(ns, nsOut);
         });
     out.put("namespaces", namespaces);
