@@ -3,30 +3,20 @@ package io.tiercache.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tiercache.L2Options;
 import io.tiercache.Lookup;
 import io.tiercache.Tier;
 import io.tiercache.TieredCache;
-import io.tiercache.ValueCodec;
 import io.tiercache.WriteBackOptions;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.classes.ExpiryMode;
 import io.tiercache.classes.WritePolicy;
 import io.tiercache.internal.InProcessInvalidationBus;
-import io.tiercache.redis.RedisRemoteTier;
-import io.tiercache.redis.RedisTierOptions;
-import io.tiercache.redis.local.LocalRedisServer;
 import io.tiercache.testing.ManualClock;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,53 +25,27 @@ import org.junit.jupiter.api.io.TempDir;
  * reads keep it alive past its TTL, and PostgreSQL gets it.
  */
 class SessionWriteBackIT {
-  private static final RedisTierOptions REDIS =
-      RedisTierOptions.DEFAULT.withCommandTimeout(Duration.ofSeconds(5));
+  @RegisterExtension static final WriteFleet fleet = new WriteFleet();
 
-  private static LocalRedisServer redis;
-  private static Database.Opened db;
   @TempDir Path journals;
-  private final String prefix = "it-" + UUID.randomUUID() + ":";
   private final InProcessInvalidationBus bus = new InProcessInvalidationBus();
   private final ManualClock clock = ManualClock.startingAt2030();
-  private final List<TieredCache<String>> nodes = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    redis = LocalRedisServer.start();
-    db = Database.POSTGRES.open();
-  }
-
-  @AfterAll
-  static void stop() throws SQLException {
-    db.close();
-    redis.close();
-  }
-
-  @AfterEach
-  void closeNodes() {
-    nodes.forEach(TieredCache::close);
-  }
 
   private TieredCache<String> node(String name) {
-    TieredCache<String> cache =
-        TieredCache.builder(ValueCodec.utf8())
-            .classes(CacheClasses.defaults())
-            .loader(SampleData.loader(db.source().dataSource()))
-            .writer(SampleData.writer(db.source().dataSource()))
+    return fleet.closeAfterTest(
+        fleet
+            .builder(CacheClasses.defaults())
             .writeBack(WriteBackOptions.in(journals.resolve(name)))
-            .remoteTier(RedisRemoteTier.standalone(redis.uri(), REDIS.withKeyPrefix(prefix)))
-            .l2Options(L2Options.DEFAULT.withTimeout(Duration.ofSeconds(5)))
+            .remoteTier(fleet.redisTier())
+            .l2Options(WriteFleet.L2)
             .invalidationBus(bus)
             .nodeId(name)
             .clock(clock)
-            .build();
-    nodes.add(cache);
-    return cache;
+            .build());
   }
 
-  private String inPostgres(String key) throws SQLException {
-    var row = SampleData.loader(db.source().dataSource()).load(key);
+  private String inPostgres(String key) throws Exception {
+    var row = fleet.atSource(key);
     return row == null ? null : row.value();
   }
 

@@ -5,31 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tiercache.ImmutableValueException;
-import io.tiercache.L2Options;
 import io.tiercache.TieredCache;
 import io.tiercache.TieredCacheBuilder;
-import io.tiercache.ValueCodec;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.classes.WritePolicy;
 import io.tiercache.internal.InProcessInvalidationBus;
-import io.tiercache.redis.RedisRemoteTier;
-import io.tiercache.redis.RedisTierOptions;
-import io.tiercache.redis.local.LocalRedisServer;
 import io.tiercache.spi.Entry;
 import java.nio.charset.StandardCharsets;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Write-once across nodes, against real Redis and PostgreSQL: two nodes that both found a new key
@@ -46,56 +37,22 @@ class WriteOnceRaceIT {
                   .ttl(Duration.ofMinutes(5))
                   .writePolicy(WritePolicy.WRITE_ONCE)
                   .build()));
-  private static final RedisTierOptions REDIS =
-      RedisTierOptions.DEFAULT.withCommandTimeout(Duration.ofSeconds(5));
-
-  private static LocalRedisServer redis;
-  private static Database.Opened db;
-  private final String prefix = "it-" + UUID.randomUUID() + ":";
-  private final List<TieredCache<String>> nodes = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    redis = LocalRedisServer.start();
-    db = Database.POSTGRES.open();
-  }
-
-  @AfterAll
-  static void stop() throws SQLException {
-    db.close();
-    redis.close();
-  }
-
-  @AfterEach
-  void closeNodes() {
-    nodes.forEach(TieredCache::close);
-  }
+  @RegisterExtension static final WriteFleet fleet = new WriteFleet();
 
   private TieredCache<String> node(InProcessInvalidationBus bus, boolean withL2) {
-    TieredCacheBuilder<String> b =
-        TieredCache.builder(ValueCodec.utf8())
-            .classes(CLASSES)
-            .loader(SampleData.loader(db.source().dataSource()))
-            .writer(SampleData.writer(db.source().dataSource()))
-            .invalidationBus(bus);
+    TieredCacheBuilder<String> b = fleet.builder(CLASSES).invalidationBus(bus);
     if (withL2) {
-      b.remoteTier(RedisRemoteTier.standalone(redis.uri(), REDIS.withKeyPrefix(prefix)))
-          .l2Options(L2Options.DEFAULT.withTimeout(Duration.ofSeconds(5)));
+      b.remoteTier(fleet.redisTier()).l2Options(WriteFleet.L2);
     }
-    TieredCache<String> cache = b.build();
-    nodes.add(cache);
-    return cache;
+    return fleet.closeAfterTest(b.build());
   }
 
   private Entry inRedis(String key) throws Exception {
-    try (RedisRemoteTier raw =
-        RedisRemoteTier.standalone(redis.uri(), REDIS.withKeyPrefix(prefix))) {
-      return raw.get(key).toCompletableFuture().get(5, TimeUnit.SECONDS);
-    }
+    return fleet.inRedis(key);
   }
 
   private String inPostgres(String key) throws Exception {
-    return SampleData.loader(db.source().dataSource()).load(key).value();
+    return fleet.atSource(key).value();
   }
 
   private void awaitInRedis(String key, String value) {

@@ -5,31 +5,22 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.tiercache.L2Options;
 import io.tiercache.Lookup;
 import io.tiercache.Tier;
 import io.tiercache.TieredCache;
-import io.tiercache.ValueCodec;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
 import io.tiercache.classes.WritePolicy;
 import io.tiercache.internal.InProcessInvalidationBus;
 import io.tiercache.redis.RedisRemoteTier;
-import io.tiercache.redis.RedisTierOptions;
-import io.tiercache.redis.local.LocalRedisServer;
 import io.tiercache.spi.Entry;
-import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * DESIGN invariant 3 for writes, against real Redis and PostgreSQL: a load that read the source
@@ -46,59 +37,32 @@ class WriteThroughRaceIT {
                   .ttl(Duration.ofMinutes(5))
                   .writePolicy(WritePolicy.WRITE_THROUGH)
                   .build()));
-  private static final RedisTierOptions REDIS =
-      RedisTierOptions.DEFAULT.withCommandTimeout(Duration.ofSeconds(5));
+  @RegisterExtension static final WriteFleet fleet = new WriteFleet();
 
-  private static LocalRedisServer redis;
-  private static Database.Opened db;
-  private final String prefix = "it-" + UUID.randomUUID() + ":";
   private final InProcessInvalidationBus bus = new InProcessInvalidationBus();
-  private final List<AutoCloseable> open = new ArrayList<>();
-
-  @BeforeAll
-  static void start() {
-    redis = LocalRedisServer.start();
-    db = Database.POSTGRES.open();
-  }
-
-  @AfterAll
-  static void stop() throws SQLException {
-    db.close();
-    redis.close();
-  }
-
-  @AfterEach
-  void closeNodes() throws Exception {
-    for (AutoCloseable c : open) {
-      c.close();
-    }
-  }
 
   private TieredCache<String> node(HeldLoader loader) {
     return node(loader, new GatedRemoteTier(redisTier()), new SimpleMeterRegistry());
   }
 
   private RedisRemoteTier redisTier() {
-    return RedisRemoteTier.standalone(redis.uri(), REDIS.withKeyPrefix(prefix));
+    return fleet.redisTier();
   }
 
   private TieredCache<String> node(HeldLoader loader, GatedRemoteTier l2, MeterRegistry meters) {
-    TieredCache<String> cache =
-        TieredCache.builder(ValueCodec.utf8())
-            .classes(CLASSES)
+    return fleet.closeAfterTest(
+        fleet
+            .builder(CLASSES)
             .loader(loader)
-            .writer(SampleData.writer(db.source().dataSource()))
             .remoteTier(l2)
-            .l2Options(L2Options.DEFAULT.withTimeout(Duration.ofSeconds(5)))
+            .l2Options(WriteFleet.L2)
             .invalidationBus(bus)
             .meterRegistry(meters)
-            .build();
-    open.add(cache);
-    return cache;
+            .build());
   }
 
   private HeldLoader loader() {
-    return new HeldLoader(SampleData.loader(db.source().dataSource()));
+    return new HeldLoader(SampleData.loader(fleet.db().source().dataSource()));
   }
 
   /** Waits until the node has published {@code writes} writes (L2 put and bus announcement). */
@@ -109,16 +73,13 @@ class WriteThroughRaceIT {
   }
 
   private Entry inRedis(String key) throws Exception {
-    try (RedisRemoteTier raw =
-        RedisRemoteTier.standalone(redis.uri(), REDIS.withKeyPrefix(prefix))) {
-      return raw.get(key).toCompletableFuture().get(5, TimeUnit.SECONDS);
-    }
+    return fleet.inRedis(key);
   }
 
   @Test
   void aLoadThatReadTheOldValue_cannotInstallItAfterAWriteThroughOnTheSameNode() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:1', 'old', 1)");
-    HeldLoader loader = new HeldLoader(SampleData.loader(db.source().dataSource()));
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:1', 'old', 1)");
+    HeldLoader loader = new HeldLoader(SampleData.loader(fleet.db().source().dataSource()));
     TieredCache<String> a = node(loader);
     CountDownLatch read = new CountDownLatch(1);
     CountDownLatch go = new CountDownLatch(1);
@@ -135,13 +96,12 @@ class WriteThroughRaceIT {
     Lookup<String> l1 = a.lookup("race:1");
     assertThat(l1.tier()).isEqualTo(Tier.L1);
     assertThat(l1.value()).isEqualTo("new");
-    assertThat(SampleData.loader(db.source().dataSource()).load("race:1").version())
-        .isEqualTo(version);
+    assertThat(fleet.atSource("race:1").version()).isEqualTo(version);
   }
 
   @Test
   void aLoadOnAnotherNodeThatReadTheOldValue_cannotInstallItAfterTheWrite() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:2', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:2', 'old', 1)");
     HeldLoader loaderB = loader();
     SimpleMeterRegistry metersA = new SimpleMeterRegistry();
     TieredCache<String> a = node(loader(), new GatedRemoteTier(redisTier()), metersA);
@@ -166,7 +126,7 @@ class WriteThroughRaceIT {
 
   @Test
   void aLoadOnAnotherNodeThatStoresBeforeTheAsyncPut_isReplaced_inL2AndInItsL1() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:4', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:4', 'old', 1)");
     HeldLoader loaderB = loader();
     GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
     SimpleMeterRegistry metersA = new SimpleMeterRegistry();
@@ -204,7 +164,7 @@ class WriteThroughRaceIT {
   @Test
   void twoNodesWritingOneKey_whoseOlderPutLandsLast_leaveTheNewerVersionInEveryTier()
       throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:5', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:5', 'old', 1)");
     GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
     SimpleMeterRegistry metersA = new SimpleMeterRegistry();
     SimpleMeterRegistry metersB = new SimpleMeterRegistry();
@@ -226,13 +186,12 @@ class WriteThroughRaceIT {
     assertThat(inRedis("race:5").version()).isEqualTo(newer);
     assertThat(a.get("race:5")).isEqualTo("from B");
     assertThat(b.get("race:5")).isEqualTo("from B");
-    assertThat(SampleData.loader(db.source().dataSource()).load("race:5").version())
-        .isEqualTo(newer);
+    assertThat(fleet.atSource("race:5").version()).isEqualTo(newer);
   }
 
   @Test
   void aDeleteAfterAWrite_isNotOvertakenByTheWritesL2Put() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:7', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:7', 'old', 1)");
     GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
     SimpleMeterRegistry metersA = new SimpleMeterRegistry();
     TieredCache<String> a = node(loader(), l2A, metersA);
@@ -255,7 +214,7 @@ class WriteThroughRaceIT {
         .atMost(Duration.ofSeconds(10))
         .until(
             () ->
-                SampleData.loader(db.source().dataSource()).load("race:7") == null
+                fleet.atSource("race:7") == null
                     && (delete.isDone()
                         || deleter.getState() == Thread.State.WAITING
                         || deleter.getState() == Thread.State.TIMED_WAITING));
@@ -264,13 +223,13 @@ class WriteThroughRaceIT {
     awaitPublished(metersA, 1);
 
     assertThat(inRedis("race:7")).isNull();
-    assertThat(SampleData.loader(db.source().dataSource()).load("race:7")).isNull();
+    assertThat(fleet.atSource("race:7")).isNull();
     assertThat(a.get("race:7")).isNull();
   }
 
   @Test
   void aDeleteOnAnotherNode_landingBeforeTheWritesHeldPut_isRepeatedBehindIt() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:10', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:10', 'old', 1)");
     GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
     SimpleMeterRegistry metersA = new SimpleMeterRegistry();
     TieredCache<String> a = node(loader(), l2A, metersA);
@@ -291,14 +250,14 @@ class WriteThroughRaceIT {
         .until(() -> metersA.get("tiercache.writes.redeleted").counter().count() >= 1);
 
     assertThat(inRedis("race:10")).isNull();
-    assertThat(SampleData.loader(db.source().dataSource()).load("race:10")).isNull();
+    assertThat(fleet.atSource("race:10")).isNull();
     assertThat(a.get("race:10")).isNull();
     assertThat(b.get("race:10")).isNull();
   }
 
   @Test
   void close_publishesTheWritesStillQueued_beforeItClosesRedis() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:8', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:8', 'old', 1)");
     GatedRemoteTier l2A = new GatedRemoteTier(redisTier());
     TieredCache<String> a = node(loader(), l2A, new SimpleMeterRegistry());
     CountDownLatch putHeld = new CountDownLatch(1);
@@ -315,7 +274,7 @@ class WriteThroughRaceIT {
 
   @Test
   void aWriteThrough_isReadOnAnotherNode_withinThatNodesConsistencyWindow() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:6', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:6', 'old', 1)");
     TieredCache<String> a = node(loader());
     TieredCache<String> b = node(loader());
     assertThat(b.get("race:6")).isEqualTo("old");
@@ -333,7 +292,7 @@ class WriteThroughRaceIT {
 
   @Test
   void aWriteThrough_dropsTheOtherNodesL1Copy() throws Exception {
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('race:3', 'old', 1)");
+    fleet.db().update("INSERT INTO sample_item (k, v, version) VALUES ('race:3', 'old', 1)");
     SimpleMeterRegistry metersA = new SimpleMeterRegistry();
     TieredCache<String> a = node(loader(), new GatedRemoteTier(redisTier()), metersA);
     TieredCache<String> b = node(loader());
