@@ -4,16 +4,14 @@ import static io.tiercache.server.Http.bearer;
 import static io.tiercache.server.Http.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tiercache.redis.local.LocalRedisServer;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The gateway as the origin of a real Varnish running the project's VCL: the edge caches what the
@@ -21,35 +19,24 @@ import org.junit.jupiter.api.Test;
  * the gateway's purger.
  */
 class EdgeIT {
+  @RegisterExtension
+  static final EdgeFixture fixture =
+      new EdgeFixture(
+          edgePort -> "edge: {varnish: [\"http://127.0.0.1:" + edgePort + "\"], timeout: 2s}\n");
+
   static TestDatabase db;
-  static LocalRedisServer redis;
-  static Gateway gateway;
-  static Varnish varnish;
   static Http origin;
   static Http edge;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Varnish.isAvailable(), "varnishd is not installed");
-    db = TestDatabase.h2();
-    redis = LocalRedisServer.start();
-    int edgePort = Varnish.freePort();
-    String yaml =
-        TwoGateways.yaml(
-            db, redis, "edge: {varnish: [\"http://127.0.0.1:" + edgePort + "\"], timeout: 2s}\n");
-    gateway = Gateway.start(ConfigFile.parse(yaml));
-    varnish = Varnish.start(edgePort, gateway.port());
-    origin = new Http(gateway.url());
-    edge = new Http(java.net.URI.create("http://127.0.0.1:" + edgePort));
-    HttpResponse<String> put =
-        origin.send(
-            "PUT",
-            "/classes/edge",
-            "{\"key_pattern\":\"edge:*\",\"ttl\":\"10m\",\"staleness_epsilon\":\"2s\","
-                + "\"stale_while_revalidate\":\"2s\",\"stale_if_error\":\"2s\",\"edge_cacheable\":true}",
-            "Authorization",
-            bearer(Tokens.ADMIN));
-    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    db = fixture.db();
+    origin = fixture.origin();
+    edge = fixture.edge();
+    fixture.defineClass(
+        "edge",
+        "{\"key_pattern\":\"edge:*\",\"ttl\":\"10m\",\"staleness_epsilon\":\"2s\","
+            + "\"stale_while_revalidate\":\"2s\",\"stale_if_error\":\"2s\",\"edge_cacheable\":true}");
     for (String k :
         List.of(
             "edge:key:1",
@@ -69,23 +56,7 @@ class EdgeIT {
               + tags
               + ")");
     }
-    // The backend probe must see the gateway healthy before Varnish fetches from it.
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .ignoreExceptions()
-        .until(() -> edge.get("/v1/cache/open/edge:untouched:1").statusCode() == 200);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (varnish != null) {
-      varnish.close();
-    }
-    if (gateway != null) {
-      gateway.close();
-      redis.close();
-      db.close();
-    }
+    fixture.awaitEdgeServes("/v1/cache/open/edge:untouched:1");
   }
 
   @Test

@@ -1,19 +1,15 @@
 package io.tiercache.server;
 
-import static io.tiercache.server.Http.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.tiercache.redis.local.LocalRedisServer;
-import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The edge's stale-if-error, driven by the gateway's own {@code Cache-Control}: with the gateway
@@ -25,50 +21,20 @@ class EdgeStaleIfErrorIT {
   private static final Pattern MAX_AGE = Pattern.compile("max-age=(\\d+)");
   private static final Pattern STALE_IF_ERROR = Pattern.compile("stale-if-error=(\\d+)");
 
-  static TestDatabase db;
-  static LocalRedisServer redis;
-  static Gateway gateway;
-  static Varnish varnish;
+  @RegisterExtension static final EdgeFixture fixture = new EdgeFixture(edgePort -> "");
+
   static Http edge;
 
   @BeforeAll
   static void start() throws Exception {
-    assumeTrue(Varnish.isAvailable(), "varnishd is not installed");
-    db = TestDatabase.h2();
-    redis = LocalRedisServer.start();
-    int edgePort = Varnish.freePort();
-    gateway = Gateway.start(ConfigFile.parse(TwoGateways.yaml(db, redis, "")));
-    varnish = Varnish.start(edgePort, gateway.port());
-    edge = new Http(URI.create("http://127.0.0.1:" + edgePort));
-    Http origin = new Http(gateway.url());
-    HttpResponse<String> put =
-        origin.send(
-            "PUT",
-            "/classes/sie",
-            "{\"key_pattern\":\"sie:*\",\"ttl\":\"3s\",\"ttl_jitter\":0,"
-                + "\"staleness_epsilon\":\"5s\",\"stale_while_revalidate\":\"1s\","
-                + "\"stale_if_error\":\"5s\",\"edge_cacheable\":true}",
-            "Authorization",
-            bearer(Tokens.ADMIN));
-    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
-    db.update("INSERT INTO sample_item (k, v, version) VALUES ('sie:1', 'kept', 1)");
-    // The backend probe must see the gateway healthy before Varnish fetches from it.
-    await()
-        .atMost(Duration.ofSeconds(15))
-        .ignoreExceptions()
-        .until(() -> edge.get("/v1/cache/open/product:1").statusCode() == 200);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    if (varnish != null) {
-      varnish.close();
-    }
-    if (gateway != null) {
-      gateway.close();
-      redis.close();
-      db.close();
-    }
+    edge = fixture.edge();
+    fixture.defineClass(
+        "sie",
+        "{\"key_pattern\":\"sie:*\",\"ttl\":\"3s\",\"ttl_jitter\":0,"
+            + "\"staleness_epsilon\":\"5s\",\"stale_while_revalidate\":\"1s\","
+            + "\"stale_if_error\":\"5s\",\"edge_cacheable\":true}");
+    fixture.db().update("INSERT INTO sample_item (k, v, version) VALUES ('sie:1', 'kept', 1)");
+    fixture.awaitEdgeServes("/v1/cache/open/product:1");
   }
 
   @Test
@@ -83,7 +49,7 @@ class EdgeStaleIfErrorIT {
     assertThat(staleIfError).as(cacheControl).isEqualTo(5);
     assertThat(edge.get("/v1/cache/open/sie:1").headers().firstValue("X-Edge")).hasValue("HIT");
 
-    gateway.close();
+    fixture.gateway().close();
 
     // Past max-age, once Varnish's probe has found the gateway gone: the stale copy, from cache.
     await()
