@@ -73,6 +73,17 @@ class RedisClusterIT {
         json(httpB.get("/cache-metrics", "Authorization", bearer(Tokens.METRICS))).get("l2");
     assertThat(l2.get("up").asBoolean()).isTrue();
     assertThat(l2.get("usedMemoryBytes").asLong()).isPositive();
+    assertThat(l2.get("shards")).hasSize(3); // each master's memory and replicas
+    // B's 20 L2 hits, per shard that answered them: the keys spread over the masters.
+    JsonNode byShard =
+        json(httpB.get("/cache-metrics", "Authorization", bearer(Tokens.METRICS)))
+            .at("/namespaces/shop/classes/default/tiers/l2/shards");
+    long perShard = 0;
+    for (JsonNode shard : byShard) {
+      perShard += shard.get("hits").asLong();
+    }
+    assertThat(perShard).isEqualTo(20);
+    assertThat(byShard.size()).isGreaterThanOrEqualTo(2);
     assertThat(json(httpB.get("/health")).get("tiers").get("l2").asText()).isEqualTo("UP");
   }
 }

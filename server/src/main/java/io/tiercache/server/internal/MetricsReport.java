@@ -137,6 +137,8 @@ public final class MetricsReport {
     double loadsSuccess, loadsAbsent, loadsFailed, overloaded;
     double evictions, coalesced, leaseWaits, l1Size, l1Bytes, setsRefused;
     final Map<String, Double> staleServed = new TreeMap<>();
+    // L2 hits and misses per shard (the cache tags L2 reads with the shard that answered).
+    final Map<String, double[]> l2ByShard = new TreeMap<>();
     Timer latency;
 
     void add(Meter m) {
@@ -149,10 +151,16 @@ public final class MetricsReport {
           if ("l1".equals(tier)) {
             if (hit) l1Hits += v;
             else l1Misses += v;
-          } else if (hit) {
-            l2Hits += v;
           } else {
-            l2Misses += v;
+            if (hit) {
+              l2Hits += v;
+            } else {
+              l2Misses += v;
+            }
+            String shard = m.getId().getTag("shard");
+            if (shard != null) {
+              l2ByShard.computeIfAbsent(shard, k -> new double[2])[hit ? 0 : 1] += v;
+            }
           }
         }
         case "tiercache.loads" -> {
@@ -192,6 +200,12 @@ public final class MetricsReport {
       l1Size += o.l1Size;
       l1Bytes += o.l1Bytes;
       o.staleServed.forEach((k, v) -> staleServed.merge(k, v, Double::sum));
+      o.l2ByShard.forEach(
+          (k, v) -> {
+            double[] sum = l2ByShard.computeIfAbsent(k, x -> new double[2]);
+            sum[0] += v[0];
+            sum[1] += v[1];
+          });
     }
 
     Map<String, Object> toJson() {
@@ -202,11 +216,14 @@ public final class MetricsReport {
       out.put("hits", (long) hits);
       out.put("misses", (long) Math.max(0, requests - hits));
       out.put("hitRatio", requests > 0 ? hits / requests : null);
+      Map<String, Object> shards = new LinkedHashMap<>();
+      l2ByShard.forEach(
+          (shard, v) -> shards.put(shard, Map.of("hits", (long) v[0], "misses", (long) v[1])));
       out.put(
           "tiers",
           Map.of(
               "l1", Map.of("hits", (long) l1Hits, "misses", (long) l1Misses),
-              "l2", Map.of("hits", (long) l2Hits, "misses", (long) l2Misses)));
+              "l2", Map.of("hits", (long) l2Hits, "misses", (long) l2Misses, "shards", shards)));
       Map<String, Object> loads = new LinkedHashMap<>();
       loads.put("total", (long) (loadsSuccess + loadsAbsent + loadsFailed));
       loads.put("success", (long) loadsSuccess);

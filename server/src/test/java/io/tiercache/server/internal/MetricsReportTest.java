@@ -70,6 +70,9 @@ class MetricsReportTest {
     assertThat(hot.get("hits")).isEqualTo(90L);
     assertThat(hot.get("misses")).isEqualTo(10L);
     assertThat(hot.get("hitRatio")).isEqualTo(0.9);
+    Map<String, Object> l2 =
+        (Map<String, Object>) ((Map<String, Object>) hot.get("tiers")).get("l2");
+    assertThat(l2.get("shards")).isEqualTo(Map.of("a", Map.of("hits", 30L, "misses", 10L)));
     assertThat(((Map<String, Object>) hot.get("loads")).get("total")).isEqualTo(10L);
     assertThat(hot.get("staleServedTotal")).isEqualTo(2L);
     assertThat(((Map<String, Object>) hot.get("loadLatencyMs")))
