@@ -270,6 +270,13 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   }
 
   /**
+   * Waits until every write of {@code key} handed to its publication lane is in L2 and announced.
+   */
+  void awaitPublished(String key) {
+    publisher.awaitPublished(key);
+  }
+
+  /**
    * Drops this node's L1 copy of {@code key}, and refuses loads in flight their install, without
    * telling L2 or other nodes (a write-once claim showed the copy was outdated).
    */

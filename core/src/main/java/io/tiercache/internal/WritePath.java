@@ -186,6 +186,10 @@ final class WritePath<V> implements AutoCloseable {
     }
     if (written.isPresent()) {
       cache.publishWrite(c, key, value, written.getAsLong());
+      // A content address is handed to readers on other nodes as soon as its write returns, and
+      // L2 may still hold the "absent" this write's own check cached there: the write waits for
+      // its publication (write-once is not held to write-through's latency target).
+      cache.awaitPublished(key);
       return written.getAsLong();
     }
     Loaded<V> stored = toSource(cache, c, key, () -> loader.load(key));

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,35 @@ class WriteOnceRaceIT {
     assertThat(a.get(key)).isEqualTo("first");
     assertThat(b.get(key)).isEqualTo("first");
     assertThat(b.write(key, "first")).isEqualTo(version); // the same content: a no-op
+  }
+
+  @Test
+  void aWriteOnceReturnsOnlyOnceItsPutIsInL2_soAnotherNodeReadsTheContentRightAfter()
+      throws Exception {
+    InProcessInvalidationBus bus = new InProcessInvalidationBus();
+    GatedRemoteTier l2A = new GatedRemoteTier(fleet.redisTier());
+    TieredCache<String> a =
+        fleet.closeAfterTest(
+            fleet
+                .builder(CLASSES)
+                .remoteTier(l2A)
+                .l2Options(WriteFleet.L2)
+                .invalidationBus(bus)
+                .build());
+    TieredCache<String> b = node(bus, true);
+    String key = "blob:" + UUID.randomUUID();
+    assertThat(b.get(key)).isNull(); // L2 now holds "absent" for the key
+    CountDownLatch putHeld = new CountDownLatch(1);
+    l2A.hold(putHeld);
+
+    CompletableFuture<Long> write = CompletableFuture.supplyAsync(() -> a.write(key, "content"));
+    assertThat(putHeld.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(write).as("returned while its L2 put was held").isNotDone();
+    l2A.open();
+    long version = write.get(10, TimeUnit.SECONDS);
+
+    assertThat(b.lookup(key).value()).isEqualTo("content"); // not the "absent" L2 held before
+    assertThat(inRedis(key).version()).isEqualTo(version);
   }
 
   @Test
