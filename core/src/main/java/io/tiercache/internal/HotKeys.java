@@ -2,7 +2,6 @@ package io.tiercache.internal;
 
 import io.tiercache.HotKey;
 import io.tiercache.HotKeyOptions;
-import java.lang.ref.WeakReference;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
@@ -39,8 +37,7 @@ final class HotKeys implements AutoCloseable {
   private final HotKeyOptions options;
   private final L2Guard l2;
   private final Clock clock;
-  private final ConcurrentLinkedQueue<ThreadSketch> sketches = new ConcurrentLinkedQueue<>();
-  private final ThreadLocal<ThreadSketch> sketch = ThreadLocal.withInitial(this::newSketch);
+  private final PerThread<HeavyHitters> sketches;
   private final Predicate<String> freshInL1;
   private final Consumer<String> prefetch;
   private final ScheduledExecutorService scheduler;
@@ -54,6 +51,7 @@ final class HotKeys implements AutoCloseable {
       Predicate<String> freshInL1,
       Consumer<String> prefetch) {
     this.options = options;
+    this.sketches = new PerThread<>(() -> new HeavyHitters(options.trackedKeys()));
     this.l2 = l2;
     this.clock = clock;
     this.freshInL1 = freshInL1;
@@ -77,7 +75,7 @@ final class HotKeys implements AutoCloseable {
   void record(String key) {
     if (options.enabled()
         && (ThreadLocalRandom.current().nextInt() & (options.sampleOneIn() - 1)) == 0) {
-      sketch.get().counts().offer(key);
+      sketches.get().offer(key);
     }
   }
 
@@ -122,14 +120,9 @@ final class HotKeys implements AutoCloseable {
    */
   private Map<String, Long> sampledCounts() {
     Map<String, Long> sum = new HashMap<>();
-    for (ThreadSketch s : sketches) {
-      Thread owner = s.owner().get();
-      boolean ended = owner == null || !owner.isAlive(); // checked before draining: then final
-      s.counts().drain().forEach((k, v) -> sum.merge(k, v * options.sampleOneIn(), Long::sum));
-      if (ended) {
-        sketches.remove(s);
-      }
-    }
+    sketches.forEach(
+        (sketch, ended) ->
+            sketch.drain().forEach((k, v) -> sum.merge(k, v * options.sampleOneIn(), Long::sum)));
     Map<String, Long> top = new HashMap<>();
     sum.entrySet().stream()
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
@@ -137,17 +130,6 @@ final class HotKeys implements AutoCloseable {
         .forEach(e -> top.put(e.getKey(), e.getValue()));
     return top;
   }
-
-  private ThreadSketch newSketch() {
-    ThreadSketch s =
-        new ThreadSketch(
-            new WeakReference<>(Thread.currentThread()), new HeavyHitters(options.trackedKeys()));
-    sketches.add(s);
-    return s;
-  }
-
-  /** A reading thread's sketch. */
-  private record ThreadSketch(WeakReference<Thread> owner, HeavyHitters counts) {}
 
   /** The fleet's counts for the previous and current window; this node's alone without L2. */
   private Map<String, Double> fleetCounts(Map<String, Long> counts, long window, long windowMs) {

@@ -2,8 +2,6 @@ package io.tiercache.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.lang.ref.WeakReference;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * A counter of events on the L1 hit path: each thread adds to a cell only it writes, with no atomic
@@ -29,8 +27,7 @@ final class ThreadCounter {
     }
   }
 
-  private final ThreadLocal<Cell> cells = ThreadLocal.withInitial(this::newCell);
-  private final ConcurrentLinkedQueue<Cell> live = new ConcurrentLinkedQueue<>();
+  private final PerThread<Cell> cells = new PerThread<>(Cell::new);
   private long ended; // counts of the cells of ended threads; guarded by this
 
   /** Adds one, on the calling thread's cell. */
@@ -41,21 +38,20 @@ final class ThreadCounter {
 
   /** The count: every increment made before this call began, and possibly some made during it. */
   synchronized long sum() {
-    long sum = ended;
-    for (Cell c : live) {
-      Thread owner = c.owner.get();
-      if (owner == null || !owner.isAlive()) {
-        // The thread has ended (happens-before isAlive() returning false): its cell is final.
-        // Folded under this lock, so no read counts it twice or misses it.
-        long last = (long) VALUE.getVolatile(c);
-        live.remove(c);
-        ended += last;
-        sum += last;
-      } else {
-        sum += (long) VALUE.getOpaque(c);
-      }
-    }
-    return sum;
+    long[] sum = {ended};
+    cells.forEach(
+        (c, threadEnded) -> {
+          if (threadEnded) {
+            // Its last visit: the cell is final. Folded under this lock, so no read counts it
+            // twice or misses it.
+            long last = (long) VALUE.getVolatile(c);
+            ended += last;
+            sum[0] += last;
+          } else {
+            sum[0] += (long) VALUE.getOpaque(c);
+          }
+        });
+    return sum[0];
   }
 
   /** The count as a double, for a Micrometer function counter. */
@@ -63,20 +59,8 @@ final class ThreadCounter {
     return sum();
   }
 
-  private Cell newCell() {
-    Cell c = new Cell(Thread.currentThread());
-    live.add(c);
-    return c;
-  }
-
   private static final class Cell {
-    final WeakReference<Thread> owner;
-
     @SuppressWarnings("unused") // through VALUE
     long value;
-
-    Cell(Thread owner) {
-      this.owner = new WeakReference<>(owner);
-    }
   }
 }
