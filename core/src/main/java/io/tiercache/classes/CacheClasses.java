@@ -39,8 +39,10 @@ public final class CacheClasses {
   // costs the evicted key a trie walk on its next read. Bounded, so unbounded key spaces cost
   // nothing.
   private final Memo[] memo = new Memo[MEMO_SLOTS];
+  private final CacheClass[] ordered; // all(), by position
+  private final Map<CacheClass, Integer> positions = new java.util.IdentityHashMap<>();
 
-  private record Memo(String key, CacheClass resolved) {}
+  private record Memo(String key, int position) {}
 
   private CacheClasses(Collection<CacheClass> classes) {
     Map<String, CacheClass> names = new LinkedHashMap<>();
@@ -58,6 +60,10 @@ public final class CacheClasses {
     this.byName = java.util.Collections.unmodifiableMap(names); // keeps the order they came in
 
     this.resolver = new ClassResolver(names.values());
+    this.ordered = names.values().toArray(CacheClass[]::new);
+    for (int i = 0; i < ordered.length; i++) {
+      positions.put(ordered[i], i);
+    }
   }
 
   /**
@@ -116,18 +122,29 @@ public final class CacheClasses {
    *     every key)
    */
   public CacheClass resolve(String key) {
+    return ordered[resolvePosition(key)];
+  }
+
+  /**
+   * The position in {@link #all()} of the class {@link #resolve} gives {@code key}: what a reader
+   * that keeps something per class in an array (L1 keeps a cache per class) indexes with.
+   *
+   * @throws TierCacheException when no class matches
+   */
+  public int resolvePosition(String key) {
     int h = key.hashCode();
     int slot = (h ^ (h >>> 16)) & (MEMO_SLOTS - 1);
     Memo m = memo[slot];
     if (m != null && m.key.equals(key)) {
-      return m.resolved;
+      return m.position;
     }
     CacheClass c = resolver.resolve(key);
     if (c == null) {
       throw new TierCacheException("no cache class matches key '" + key + "'");
     }
-    memo[slot] = new Memo(key, c);
-    return c;
+    int position = positions.get(c);
+    memo[slot] = new Memo(key, position);
+    return position;
   }
 
   /** The class named {@code name}, if any. */
