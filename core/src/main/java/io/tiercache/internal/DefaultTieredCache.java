@@ -281,8 +281,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
    * telling L2 or other nodes (a write-once claim showed the copy was outdated).
    */
   void forgetLocally(String key) {
-    invalidations.record(key);
-    l1.invalidate(classes.resolve(key), key);
+    invalidator.dropLocally(List.of(key));
   }
 
   @Override

@@ -91,7 +91,7 @@ final class Invalidator implements AutoCloseable {
     Instant issuedAt = clock.instant();
     if (!journal.isEmpty()) {
       if (keys) {
-        dropKeys(request.values());
+        dropLocally(request.values());
       }
       throw defer(request, issuedAt, false, "older invalidations still wait for Redis", null);
     }
@@ -101,7 +101,7 @@ final class Invalidator implements AutoCloseable {
       // it back, does not drop keys again. In this order such a read either finds L2 empty or
       // began before the drop's record and is refused its install (LocalInvalidations).
       boolean deleted = !l2.configured() || l2.delete(request.values());
-      dropKeys(request.values());
+      dropLocally(request.values());
       if (!deleted) {
         throw defer(request, issuedAt, false, "L2 could not delete the keys", null);
       }
@@ -189,7 +189,7 @@ final class Invalidator implements AutoCloseable {
     InvalidationScope scope = inv.request().scope();
     boolean ours = node.equals(inv.originNode());
     if (!ours && (scope == InvalidationScope.KEY || scope == InvalidationScope.KEYS)) {
-      dropKeys(inv.request().values());
+      dropLocally(inv.request().values());
       if (!WRITE_ANNOUNCED.equals(inv.request().reason())) {
         // A write's announcement follows its version-checked put; anything else may be a delete.
         inv.request().values().forEach(othersKeyInvalidated);
@@ -241,7 +241,8 @@ final class Invalidator implements AutoCloseable {
     return rules.generation();
   }
 
-  private void dropKeys(List<String> keys) {
+  /** Drops this node's L1 copies of {@code keys} and refuses loads in flight their install. */
+  void dropLocally(List<String> keys) {
     for (String key : keys) {
       local.record(key); // before L1: see LocalInvalidations
       l1.invalidate(classes.resolve(key), key);

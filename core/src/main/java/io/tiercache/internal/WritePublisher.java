@@ -162,20 +162,13 @@ final class WritePublisher<V> implements AutoCloseable {
       return;
     }
     l1.put(c, key, cached.entry(), cached.value());
-    Publication<V>[] made = newArray();
-    pending.compute(
-        key,
-        (k, before) ->
-            made[0] =
+    Publication<V> p =
+        pending.compute(
+            key,
+            (k, before) ->
                 new Publication<>(
                     c, key, cached, before == null || before.done.isDone() ? null : before));
-    Publication<V> p = made[0];
     lanes.execute(key, () -> run(p));
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <V> Publication<V>[] newArray() {
-    return (Publication<V>[]) new Publication<?>[1];
   }
 
   /** This node's newest write of {@code key} that its lane has not published yet, or null. */
