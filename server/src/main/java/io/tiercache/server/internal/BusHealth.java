@@ -44,10 +44,10 @@ final class BusHealth {
 
   /** The bus state of one namespace; {@code caughtUp} says whether it is healthy. */
   Map<String, Object> of(Namespace ns) {
-    long silenceMs = silenceMillis(ns.name());
+    long silenceMs = silenceMillis(registry, ns.name());
     long now = clock.millis();
     boolean heard = silenceMs != Long.MAX_VALUE;
-    long journaled = (long) gauge("tiercache.invalidations.journaled", ns.name(), 0);
+    long journaled = journaled(registry, ns.name());
     List<String> bypassed = new ArrayList<>();
     for (CacheClass c : ns.cache().classes().all()) {
       if (!heard || silenceMs > c.stalenessEpsilon().toMillis()) {
@@ -92,15 +92,20 @@ final class BusHealth {
    * Long#MAX_VALUE} when it never was. The gauge holds seconds, and an unheard bus's Long.MAX_VALUE
    * milliseconds as a huge number of seconds.
    */
-  private long silenceMillis(String ns) {
-    double seconds = gauge("tiercache.bus.silence", ns, 0);
+  static long silenceMillis(MeterRegistry registry, String ns) {
+    double seconds = gauge(registry, "tiercache.bus.silence", ns, 0);
     if (Double.isNaN(seconds) || seconds * 1000 >= Long.MAX_VALUE / 2.0) {
       return Long.MAX_VALUE;
     }
     return Math.round(seconds * 1000);
   }
 
-  private double gauge(String name, String ns, double absent) {
+  /** Invalidations of the namespace waiting in the outage journal for Redis. */
+  static long journaled(MeterRegistry registry, String ns) {
+    return (long) gauge(registry, "tiercache.invalidations.journaled", ns, 0);
+  }
+
+  private static double gauge(MeterRegistry registry, String name, String ns, double absent) {
     Gauge g = registry.find(name).tag("namespace", ns).gauge();
     return g == null ? absent : g.value();
   }

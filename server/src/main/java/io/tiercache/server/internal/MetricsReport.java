@@ -39,7 +39,6 @@ public final class MetricsReport {
   public Map<String, Object> report() {
     Map<String, Map<String, ClassFigures>> byNs = new TreeMap<>();
     Map<String, Map<String, Double>> invalidations = new TreeMap<>();
-    Map<String, Map<String, Object>> buses = new TreeMap<>();
     double edgeOk = 0;
     double edgeFailed = 0;
     double breaker = -1;
@@ -52,13 +51,6 @@ public final class MetricsReport {
         invalidations
             .computeIfAbsent(ns, k -> new TreeMap<>())
             .merge(m.getId().getTag("scope"), count(m), Double::sum);
-      } else if (ns != null && name.equals("tiercache.bus.silence") && m instanceof Gauge g) {
-        // Lag of the invalidation bus: how long since this node last heard it with nothing unread.
-        buses.computeIfAbsent(ns, k -> new LinkedHashMap<>()).put("silenceSeconds", g.value());
-      } else if (ns != null
-          && name.equals("tiercache.invalidations.journaled")
-          && m instanceof Gauge g) {
-        buses.computeIfAbsent(ns, k -> new LinkedHashMap<>()).put("journaled", (long) g.value());
       } else if (name.equals("tiercache.edge.purges")) {
         if ("ok".equals(m.getId().getTag("result"))) {
           edgeOk += count(m);
@@ -91,7 +83,7 @@ public final class MetricsReport {
           Map<String, Object> nsOut = new LinkedHashMap<>();
           nsOut.put("classes", c);
           nsOut.put("invalidations", invalidations.getOrDefault(ns, Map.of()));
-          nsOut.put("bus", buses.getOrDefault(ns, Map.of()));
+          nsOut.put("bus", bus(ns));
           namespaces.put(ns, nsOut);
         });
     out.put("namespaces", namespaces);
@@ -112,6 +104,18 @@ public final class MetricsReport {
     }
     out.put("l2", l2);
     out.put("edge", Map.of("purgesOk", (long) edgeOk, "purgesFailed", (long) edgeFailed));
+    return out;
+  }
+
+  /**
+   * The namespace's bus lag, read as {@code /health} reads it ({@link BusHealth}): seconds since it
+   * was last heard with nothing unread ({@code null} when never), and invalidations journaled.
+   */
+  private Map<String, Object> bus(String ns) {
+    long silenceMs = BusHealth.silenceMillis(registry, ns);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("silenceSeconds", silenceMs == Long.MAX_VALUE ? null : silenceMs / 1000.0);
+    out.put("journaled", BusHealth.journaled(registry, ns));
     return out;
   }
 
