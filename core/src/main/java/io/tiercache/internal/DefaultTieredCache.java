@@ -1,5 +1,6 @@
 package io.tiercache.internal;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.CacheLoader;
 import io.tiercache.CacheWriter;
@@ -63,6 +64,14 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final WritePath<V> writes;
   private final WritePublisher<V> publisher;
   private final StaleReadSampler<V> sampler;
+  private final InvalidationRules rules;
+  private final ConsistencyWindow window;
+  // The L1 hit's sampling (see sampled): one hit in sampleEvery is sampled, and feeds each sampler
+  // when the draw's bits for it fall below its threshold.
+  private final int sampleEvery;
+  private final long touchBelow; // of 2^16
+  private final long hotKeyBelow; // of 2^32
+  private final long staleCheckBelow; // of 2^16
 
   /** Wiring; use {@link TieredCache#builder}. */
   public DefaultTieredCache(
@@ -90,14 +99,14 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.options = options;
     this.random = random;
     this.metrics = new CacheMetrics(registry);
-    this.l1 = new L1Tier<>(classes, clock, executor, metrics);
+    this.l1 = new L1Tier<>(classes, clock, executor, metrics, options.refreshAheadFraction());
     this.l2 = new L2Guard(remote, l2Options, metrics);
     this.invalidations = new LocalInvalidations(100_000, Duration.ofMinutes(10));
     // Before any thread starts: opening the journal is what may fail here.
     this.writes = new WritePath<>(writer, loader, writeBack, codec, l2, clock, registry);
     this.refresher = new BackgroundRefresher(options.refreshThreads(), options.refreshQueue());
     LeaseTokens tokens = new LeaseTokens(nodeId);
-    InvalidationRules rules = new InvalidationRules();
+    this.rules = new InvalidationRules();
     SourceGate<V> gate = new SourceGate<>(writes.loaderOverPending(loader), l2, metrics, options);
     this.invalidator =
         new Invalidator(
@@ -105,8 +114,13 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.publisher =
         new WritePublisher<>(l1, l2, invalidations, invalidator, clock, tokens.node(), registry);
     invalidator.onOthersKeyInvalidation(publisher::othersInvalidated);
-    ConsistencyWindow window =
-        new ConsistencyWindow(clock, invalidator::lastHeard, invalidator::delivered, metrics);
+    this.window =
+        new ConsistencyWindow(
+            clock,
+            invalidator::lastHeard,
+            invalidator.subscription()::lastHeardMillis, // bound: one hop less per L1 hit
+            invalidator::delivered,
+            metrics);
     this.fleet =
         new FleetLoader<>(
             codec,
@@ -129,6 +143,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
             clock,
             this::presentInL1,
             key -> refresher.submit("hot:" + key, () -> lookup(key)));
+    this.sampleEvery = sampleEvery(hotKeys.sampleOneIn(), sampler.fraction());
+    this.touchBelow = (long) sampleEvery * 0x1_0000L / L1Tier.POLICY_ONE_IN;
+    this.hotKeyBelow =
+        hotKeyOptions.enabled() ? (long) sampleEvery * 0x1_0000_0000L / hotKeys.sampleOneIn() : 0;
+    this.staleCheckBelow = (long) Math.ceil(sampler.fraction() * sampleEvery * 0x1_0000L);
     this.bulk =
         new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
     writes.republishReplayed(this);
@@ -141,8 +160,33 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
    */
   @Override
   public V get(String key) {
-    L1Tier.Lane<V> lane = laneOfRead(key);
-    Cached<V> hit = l1Hit(lane, key);
+    // The common hit, kept small so that callers can inline it: an indexed copy that needs no
+    // exact clock, slide, refresh or re-check. Everything else, and a null or empty key, goes on.
+    Cached<V> inL1 = key == null ? null : l1.peek(key);
+    if (inL1 != null) {
+      L1Tier.Lane<V> lane = inL1.lane();
+      long now = readClock.millis();
+      if (lane.current() && servesAsIs(lane, inL1, now)) {
+        ThreadCounter.Cell cell = lane.hits().cell();
+        cell.increment();
+        if (cell.sampleDue(sampleEvery)) {
+          sampled(lane, key, inL1, now, cell.draw());
+        }
+        return inL1.value();
+      }
+    }
+    return getPast(key);
+  }
+
+  /** {@link #get} past the common hit: L1 through the key's class, then below L1. */
+  private V getPast(String key) {
+    requireKey(key);
+    hotKeys.record(key);
+    L1Tier.Lane<V> lane = l1.laneOf(key);
+    Cache<String, Cached<V>> cache = lane.cache();
+    // Read through the key's class, recorded in the eviction policy: every read off the common
+    // path is.
+    Cached<V> hit = l1Hit(lane, key, cache == null ? null : cache.getIfPresent(key));
     if (hit != null) {
       return hit.value();
     }
@@ -150,31 +194,77 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     return cached == null ? null : cached.value();
   }
 
+  /**
+   * What a sampled L1 hit feeds, each with the chance that makes its overall rate the configured
+   * one, given that one hit in {@link #sampleEvery} is sampled: Caffeine's eviction policy (one hit
+   * in {@link L1Tier#POLICY_ONE_IN}), hot-key detection (one in {@code sampleOneIn}) and the
+   * stale-read sampler (its fraction). Each takes its own bits of {@code draw}.
+   */
+  private void sampled(L1Tier.Lane<V> lane, String key, Cached<V> inL1, long now, long draw) {
+    if ((draw & 0xFFFF) < touchBelow) {
+      lane.touch(key);
+    }
+    if (((draw >>> 16) & 0xFFFF_FFFFL) < hotKeyBelow) {
+      hotKeys.offer(key);
+    }
+    if ((draw >>> 48) < staleCheckBelow) {
+      sampler.submit(lane.cls(), key, Tier.L1, inL1.entry(), now);
+    }
+  }
+
+  /**
+   * How often an L1 hit is sampled: as often as the most frequent of the samplers it feeds needs,
+   * and at most {@link L1Tier#POLICY_ONE_IN}.
+   */
+  private static int sampleEvery(int hotKeyOneIn, double staleFraction) {
+    int every = Math.min(L1Tier.POLICY_ONE_IN, hotKeyOneIn);
+    if (staleFraction > 0) {
+      every = (int) Math.min(every, Math.max(1, Math.floor(1 / staleFraction)));
+    }
+    return Math.max(1, every);
+  }
+
+  /**
+   * Whether {@code inL1}, the L1 copy of a key of {@code lane}'s class, is served at {@code now}
+   * with nothing more to do: fresh for longer than the lane's margin, not invalidated by a rule
+   * newer than it, the bus current enough for the class (DESIGN invariant 1), and no early refresh
+   * possible. Otherwise the copy goes through {@link #l1Hit}, which decides the same things with
+   * the exact clock and does what they call for.
+   */
+  private boolean servesAsIs(L1Tier.Lane<V> lane, Cached<V> inL1, long now) {
+    return inL1.freshUntilMs - now > lane.asIsBeyondMs()
+        && inL1.generation >= rules.generation()
+        && window.trusted(lane.stalenessEpsilonMs(), now)
+        && (!lane.xfetch() || !Deadlines.mayBeDue(lane.cls(), inL1.entry(), now));
+  }
+
   @Override
   public Lookup<V> lookup(String key) {
-    L1Tier.Lane<V> lane = laneOfRead(key);
-    Cached<V> hit = l1Hit(lane, key);
+    requireKey(key);
+    hotKeys.record(key);
+    L1Tier.Lane<V> lane = l1.laneOf(key);
+    Cache<String, Cached<V>> cache = lane.cache();
+    Cached<V> hit = l1Hit(lane, key, cache == null ? null : cache.getIfPresent(key));
     if (hit != null) {
       return toLookup(key, lane.cls(), new Resolved<>(hit, Tier.L1, false));
     }
     return toLookup(key, lane.cls(), belowL1(lane.cls(), key));
   }
 
-  /** The lane of a key being read, after the read is counted for hot-key detection. */
-  private L1Tier.Lane<V> laneOfRead(String key) {
-    requireKey(key);
-    hotKeys.record(key);
-    return l1.laneOf(key);
-  }
-
-  /** A fresh L1 copy of {@code key}, counted as an L1 hit and offered to the sampler; or null. */
-  private Cached<V> l1Hit(L1Tier.Lane<V> lane, String key) {
+  /**
+   * {@code inL1}, the copy L1 holds of {@code key} (or null), if it may be served: counted as an L1
+   * hit and offered to the sampler; or null.
+   */
+  private Cached<V> l1Hit(L1Tier.Lane<V> lane, String key, Cached<V> inL1) {
     if (lane.cache() == null) {
       return null;
     }
     CacheClass c = lane.cls();
     long now = readClock.millis();
-    Cached<V> hit = fresh(c, key, fleet.fromL1(lane, key, now), now);
+    Cached<V> hit = fresh(c, key, fleet.fromL1(lane, key, inL1, now), now);
+    if (hit != null && hit == inL1 && !l1.indexed(lane, key, inL1)) {
+      l1.restamp(lane, key, inL1); // stored under earlier classes, or not indexed: fast from now on
+    }
     if (hit != null) {
       lane.meters().l1Hits.increment();
       sampler.served(c, key, Tier.L1, hit.entry(), now);
@@ -459,6 +549,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     if (key == null || key.isEmpty()) {
       throw new IllegalArgumentException("key must be a non-empty string");
     }
+  }
+
+  /** For tests in this package: the L1 tier. */
+  L1Tier<V> l1() {
+    return l1;
   }
 
   /** For tests in this package: runs L1's pending maintenance. */

@@ -79,6 +79,18 @@ final class HotKeys implements AutoCloseable {
     }
   }
 
+  /** Counts a read that the caller sampled itself (the L1 hit path); a no-op when disabled. */
+  void offer(String key) {
+    if (options.enabled()) {
+      sketches.get().offer(key);
+    }
+  }
+
+  /** One read in this many is counted. */
+  int sampleOneIn() {
+    return options.enabled() ? options.sampleOneIn() : Integer.MAX_VALUE;
+  }
+
   /** The fleet's hot keys, hottest first, as of the last round. */
   List<HotKey> current() {
     return current;

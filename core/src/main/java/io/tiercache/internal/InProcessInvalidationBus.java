@@ -45,6 +45,11 @@ public final class InProcessInvalidationBus implements InvalidationBus {
       }
 
       @Override
+      public long lastHeardMillis() {
+        return Long.MAX_VALUE;
+      }
+
+      @Override
       public void close() {
         listeners.remove(listener);
       }

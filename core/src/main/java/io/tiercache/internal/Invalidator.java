@@ -231,6 +231,11 @@ final class Invalidator implements AutoCloseable {
     return subscription.lastHeard();
   }
 
+  /** The subscription to the bus, which says how current it is. */
+  InvalidationBus.Subscription subscription() {
+    return subscription;
+  }
+
   /** The sequence up to which the bus has delivered every invalidation, in order. */
   long delivered() {
     return subscription.watermark();

@@ -2,14 +2,18 @@ package io.tiercache.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.micrometer.core.instrument.Gauge;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
+import io.tiercache.classes.ExpiryMode;
+import io.tiercache.classes.RefreshStrategy;
 import io.tiercache.spi.Entry;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -17,36 +21,167 @@ import java.util.concurrent.Executor;
  * Deadlines are never computed here, only inherited from the entry (DESIGN invariant 2): the read
  * path judges every copy by the deadlines it carries, so an entry copied from L2 stops being served
  * from L1 at the same instant it stops being served from L2.
+ *
+ * <p>Reads on the hit path go through {@link #index}, one map from key to copy over every class's
+ * cache, instead of finding the class first and reading its cache. Each class's Caffeine cache
+ * still holds its copies and decides which to evict under the class's bound; the index only finds
+ * them. Why: finding the class of a key (a memo probe) and then reading the cache cost a hit
+ * several dependent reads of per-key memory more than a raw Caffeine read, and on the project's
+ * 2-core VM those reads were most of the hit's cost (docs/BENCHMARKS.md); the index read is one
+ * hash-map read, as short as Caffeine's own.
  */
 final class L1Tier<V> {
-  /** What L1 keeps: the envelope, and the decoded value so that a hit decodes nothing. */
-  record Cached<V>(Entry entry, V value) {}
+  /**
+   * What L1 keeps: the envelope, and the decoded value so that a hit decodes nothing. A copy stored
+   * in L1 also names the lane it was stored under ({@code null} for a copy on its way elsewhere),
+   * and carries the two fields of its envelope that every hit reads, so that a hit reads one object
+   * per key. Equal when envelope and value are: a copy re-stamped for its lane still matches the
+   * one the caller holds in a conditional remove or replace.
+   */
+  static final class Cached<V> {
+    private final Entry entry;
+    private final V value;
+    private final Lane<V> lane;
+    final long freshUntilMs;
+    final long generation;
+
+    Cached(Entry entry, V value) {
+      this(entry, value, null);
+    }
+
+    private Cached(Entry entry, V value, Lane<V> lane) {
+      this.entry = entry;
+      this.value = value;
+      this.lane = lane;
+      this.freshUntilMs = entry.freshUntilMs();
+      this.generation = entry.generation();
+    }
+
+    Entry entry() {
+      return entry;
+    }
+
+    V value() {
+      return value;
+    }
+
+    /** The lane this copy was stored under, or null. */
+    Lane<V> lane() {
+      return lane;
+    }
+
+    Cached<V> inLane(Lane<V> l) {
+      return lane == l ? this : new Cached<>(entry, value, l);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Cached<?> other
+          && Objects.equals(entry, other.entry)
+          && Objects.equals(value, other.value);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(entry, value);
+    }
+
+    @Override
+    public String toString() {
+      return "Cached[entry=" + entry + ", value=" + value + "]";
+    }
+  }
 
   /**
    * A class as an L1 read needs it: the class, its cache ({@code null} when the class keeps nothing
-   * in L1) and its meters ({@code null} then too).
+   * in L1) and its meters ({@code null} then too), its staleness epsilon, and {@code asIsBeyondMs}:
+   * a fresh copy with more than that left before its fresh deadline is served with nothing more to
+   * do (no exact clock read, no slide, no refresh-ahead; {@code Long.MAX_VALUE} for a sliding
+   * class, whose reads may each move the deadline).
+   *
+   * <p>A lane belongs to one routing (one set of classes in force): reconfiguration makes new lanes
+   * for every class and retires the old ones. A copy stamped with a lane that is not retired was
+   * stored by a writer that resolved its key to that lane's class under the classes in force.
    */
-  record Lane<V>(
-      CacheClass cls,
-      Cache<String, Cached<V>> cache,
-      CacheMetrics.ClassMeters meters,
-      long stalenessEpsilonMs) {}
+  static final class Lane<V> {
+    private final CacheClass cls;
+    private final Cache<String, Cached<V>> cache;
+    private final CacheMetrics.ClassMeters meters;
+    private final ThreadCounter hits; // meters.l1Hits, one hop nearer the hit path
+    private final long stalenessEpsilonMs;
+    private final long asIsBeyondMs;
+    private final boolean xfetch;
+    private volatile boolean retired;
 
-  private record Routed<V>(String key, Lane<V> lane) {}
+    Lane(
+        CacheClass cls,
+        Cache<String, Cached<V>> cache,
+        CacheMetrics.ClassMeters meters,
+        long stalenessEpsilonMs,
+        long asIsBeyondMs) {
+      this.cls = cls;
+      this.cache = cache;
+      this.meters = meters;
+      this.hits = meters == null ? null : meters.l1Hits;
+      this.stalenessEpsilonMs = stalenessEpsilonMs;
+      this.asIsBeyondMs = asIsBeyondMs;
+      this.xfetch = cls.refreshStrategy() == RefreshStrategy.EARLY_PROBABILISTIC;
+    }
+
+    CacheClass cls() {
+      return cls;
+    }
+
+    Cache<String, Cached<V>> cache() {
+      return cache;
+    }
+
+    CacheMetrics.ClassMeters meters() {
+      return meters;
+    }
+
+    /** The class's L1 hit counter. */
+    ThreadCounter hits() {
+      return hits;
+    }
+
+    /** Whether the class refreshes early at random (XFetch): a hit near the deadline may draw. */
+    boolean xfetch() {
+      return xfetch;
+    }
+
+    long stalenessEpsilonMs() {
+      return stalenessEpsilonMs;
+    }
+
+    long asIsBeyondMs() {
+      return asIsBeyondMs;
+    }
+
+    /** Whether the classes this lane was made for are still in force. */
+    boolean current() {
+      return !retired;
+    }
+
+    /** Records a read of {@code key} in the eviction policy (frequency and recency). */
+    void touch(String key) {
+      cache.getIfPresent(key);
+    }
+  }
 
   /**
-   * The classes in force, their lanes by position in {@link CacheClasses#all()} and by name, and a
-   * memo of key to lane: replaced whole on reconfiguration, so a reader sees the old routing or the
-   * new one.
-   *
-   * <p>The memo is direct-mapped like the classes' own ({@link CacheClasses#resolvePosition}), and
-   * kept although that one exists: going through it cost the L1 hit about 10% of its throughput (74
-   * against 82 ops/us, {@code bin/bench l1}), three more dependent reads per hit. A slot is an
-   * immutable record, so a racing reader sees a whole pair or the previous one, and a collision
-   * only costs the evicted key a resolution on its next read.
+   * One L1 hit in this many is recorded in Caffeine's eviction policy (the rest read the index
+   * only). Caffeine itself records reads lossily (its read buffer drops records when full); a
+   * uniform sample keeps the ranking of frequencies that TinyLFU admission compares.
+   */
+  static final int POLICY_ONE_IN = 16;
+
+  /**
+   * The classes in force and their lanes by position in {@link CacheClasses#all()} and by name:
+   * replaced whole on reconfiguration, so a reader sees the old routing or the new one.
    */
   private record Routing<V>(
-      CacheClasses classes, Lane<V>[] byPosition, Map<String, Lane<V>> byName, Routed<V>[] memo) {
+      CacheClasses classes, Lane<V>[] byPosition, Map<String, Lane<V>> byName) {
     /** The L1 cache of the class named {@code name}, or {@code null} when it keeps none. */
     Cache<String, Cached<V>> cache(String name) {
       Lane<V> lane = byName.get(name);
@@ -54,26 +189,44 @@ final class L1Tier<V> {
     }
   }
 
-  private static final int ENTRY_OVERHEAD_BYTES = 96;
+  /** Per-entry bytes beyond key and value that a byte-bounded class counts: maps, nodes, copy. */
+  private static final int ENTRY_OVERHEAD_BYTES = 128;
 
   private final Clock clock;
   private final Executor executor;
   private final CacheMetrics metrics;
-  private static final int ROUTING_SLOTS = 1 << 14;
+  private final double refreshAheadFraction;
+
+  /**
+   * Every class's copies by key. It changes only inside an atomic operation of the cache that holds
+   * the copy (a {@code compute} on the key, or Caffeine's eviction listener, which runs in the
+   * eviction's), so for each cache the index follows the cache's own order of changes: a copy is in
+   * the index only while its cache holds it. Operations that clear a cache whole clear the index
+   * after it. The index may miss a copy its cache holds (a read through the class finds it and
+   * indexes it again, {@link #restamp}), never the other way round.
+   */
+  private final ConcurrentHashMap<String, Cached<V>> index = new ConcurrentHashMap<>();
 
   private volatile Routing<V> routing;
 
-  L1Tier(CacheClasses classes, Clock clock, Executor executor, CacheMetrics metrics) {
+  L1Tier(
+      CacheClasses classes,
+      Clock clock,
+      Executor executor,
+      CacheMetrics metrics,
+      double refreshAheadFraction) {
     this.clock = clock;
     this.executor = executor;
     this.metrics = metrics;
+    this.refreshAheadFraction = refreshAheadFraction;
     reconfigure(classes);
   }
 
   /**
    * Adopts new classes: a class whose settings did not change keeps its cache and entries; a new or
    * changed class gets a fresh cache (its old entries were sized and bounded by the old settings);
-   * a removed class's cache is dropped.
+   * a removed class's cache is dropped. Every lane is new, and the old ones are retired: a copy
+   * kept is served through its class's cache until a read re-stamps it.
    */
   synchronized void reconfigure(CacheClasses classes) {
     Map<String, Lane<V>> previous = routing == null ? Map.of() : routing.byName;
@@ -93,19 +246,36 @@ final class L1Tier<V> {
       }
       Lane<V> lane =
           new Lane<>(
-              c, cache, cache == null ? null : metrics.of(c), c.stalenessEpsilon().toMillis());
+              c,
+              cache,
+              cache == null ? null : metrics.of(c),
+              c.stalenessEpsilon().toMillis(),
+              asIsBeyondMs(c));
       byPosition[position++] = lane;
       byName.put(c.name(), lane);
     }
-    @SuppressWarnings("unchecked")
-    Routed<V>[] memo = (Routed<V>[]) new Routed<?>[ROUTING_SLOTS];
-    routing = new Routing<>(classes, byPosition, Map.copyOf(byName), memo);
+    routing = new Routing<>(classes, byPosition, Map.copyOf(byName));
     previous.forEach(
         (name, lane) -> {
-          if (lane.cache() != null && routing.cache(name) != lane.cache()) {
-            lane.cache().invalidateAll();
+          lane.retired = true;
+          Cache<String, Cached<V>> dropped = lane.cache();
+          if (dropped != null && routing.cache(name) != dropped) {
+            dropped.invalidateAll();
+            index.values().removeIf(x -> x.lane() != null && x.lane().cache() == dropped);
           }
         });
+  }
+
+  /** {@link Lane#asIsBeyondMs} of class {@code c}. */
+  private long asIsBeyondMs(CacheClass c) {
+    if (c.expiryMode() == ExpiryMode.SLIDING) {
+      return Long.MAX_VALUE;
+    }
+    long beyond = ReadClock.EXACT_WITHIN_MS;
+    if (c.refreshStrategy() == RefreshStrategy.REFRESH_AHEAD) {
+      beyond = Math.max(beyond, (long) (c.ttl().toMillis() * refreshAheadFraction));
+    }
+    return beyond;
   }
 
   private void registerGauges(String name) {
@@ -134,10 +304,15 @@ final class L1Tier<V> {
 
   private Cache<String, Cached<V>> build(CacheClass c) {
     CacheMetrics.ClassMeters meters = metrics.of(c);
-    Caffeine<Object, Object> b =
+    Caffeine<String, Cached<V>> b =
         Caffeine.newBuilder()
             .executor(executor)
-            .evictionListener((k, v, cause) -> meters.eviction(cause));
+            .evictionListener(
+                (String k, Cached<V> v, RemovalCause cause) -> {
+                  // In the atomic removal, like every other change to the index (see index).
+                  index.remove(k, v);
+                  meters.eviction(cause);
+                });
     if (c.l1MaxBytes().bytes() > 0) {
       b.maximumWeight(c.l1MaxBytes().bytes())
           .weigher(
@@ -165,15 +340,16 @@ final class L1Tier<V> {
    */
   Lane<V> laneOf(String key) {
     Routing<V> r = routing;
-    int h = key.hashCode();
-    int slot = (h ^ (h >>> 16)) & (ROUTING_SLOTS - 1);
-    Routed<V> routed = r.memo[slot];
-    if (routed != null && routed.key.equals(key)) {
-      return routed.lane;
-    }
-    Lane<V> lane = r.byPosition[r.classes.resolvePosition(key)];
-    r.memo[slot] = new Routed<>(key, lane);
-    return lane;
+    return r.byPosition[r.classes.resolvePosition(key)];
+  }
+
+  /**
+   * The copy of {@code key} the index holds, or null; read without a record in any eviction policy.
+   * The caller serves it only if its lane is {@link Lane#current}, and then as a copy of that
+   * lane's class.
+   */
+  Cached<V> peek(String key) {
+    return index.get(key);
   }
 
   /** The cached entry of {@code key}, or {@code null}. */
@@ -182,17 +358,36 @@ final class L1Tier<V> {
     return cache == null ? null : cache.getIfPresent(key);
   }
 
+  /**
+   * Stores a copy of {@code key}, stamped with its lane; not when the classes in force no longer
+   * give {@code key} the class {@code c} (they changed since the caller resolved it).
+   */
   void put(CacheClass c, String key, Entry entry, V value) {
-    Cache<String, Cached<V>> cache = routing.cache(c.name());
-    if (cache != null) {
-      cache.put(key, new Cached<>(entry, value));
+    Lane<V> lane = laneOf(key);
+    if (lane.cache() != null && lane.cls().name().equals(c.name())) {
+      Cached<V> copy = new Cached<>(entry, value, lane);
+      lane.cache()
+          .asMap()
+          .compute(
+              key,
+              (k, old) -> {
+                index.put(k, copy);
+                return copy;
+              });
     }
   }
 
   void invalidate(CacheClass c, String key) {
     Cache<String, Cached<V>> cache = routing.cache(c.name());
     if (cache != null) {
-      cache.invalidate(key);
+      cache
+          .asMap()
+          .computeIfPresent(
+              key,
+              (k, old) -> {
+                index.remove(k, old);
+                return null;
+              });
     }
   }
 
@@ -200,24 +395,74 @@ final class L1Tier<V> {
   void remove(CacheClass c, String key, Cached<V> expected) {
     Cache<String, Cached<V>> cache = routing.cache(c.name());
     if (cache != null) {
-      cache.asMap().remove(key, expected);
+      cache
+          .asMap()
+          .computeIfPresent(
+              key,
+              (k, old) -> {
+                if (!old.equals(expected)) {
+                  return old;
+                }
+                index.remove(k, old);
+                return null;
+              });
     }
   }
 
   /**
    * Replaces {@code key}'s copy only while it is still {@code expected}: a copy re-written on a
-   * read (re-stamped, slid) must not resurrect an entry an invalidation removed in between.
+   * read (re-stamped, slid) must not resurrect an entry an invalidation removed in between. The new
+   * copy keeps the lane of the one it replaces.
    */
   void replace(CacheClass c, String key, Cached<V> expected, Cached<V> next) {
     Cache<String, Cached<V>> cache = routing.cache(c.name());
     if (cache != null) {
-      cache.asMap().replace(key, expected, next);
+      cache
+          .asMap()
+          .computeIfPresent(
+              key,
+              (k, old) -> {
+                if (!old.equals(expected)) {
+                  return old;
+                }
+                Cached<V> copy = next.inLane(old.lane());
+                index.put(k, copy);
+                return copy;
+              });
     }
+  }
+
+  /**
+   * Stamps {@code found}, read through {@code lane} (the exact route), with that lane and indexes
+   * it, while {@code lane}'s cache still holds it: a copy stored under earlier classes, or missing
+   * from the index, is served through the exact route only until this.
+   */
+  void restamp(Lane<V> lane, String key, Cached<V> found) {
+    if (lane.cache() != null) {
+      lane.cache()
+          .asMap()
+          .computeIfPresent(
+              key,
+              (k, old) -> {
+                if (!old.equals(found)) {
+                  return old;
+                }
+                Cached<V> copy = old.inLane(lane);
+                index.put(k, copy);
+                return copy;
+              });
+    }
+  }
+
+  /** Whether the hit path would find {@code found} as it is: indexed, stamped with {@code lane}. */
+  boolean indexed(Lane<V> lane, String key, Cached<V> found) {
+    return found.lane() == lane && index.get(key) == found;
   }
 
   /** Drops every entry of every class. */
   void invalidateAll() {
     caches().forEach(Cache::invalidateAll);
+    index.clear(); // after the caches: a copy put in between is missed by the index, not kept
   }
 
   /** Runs pending maintenance (evictions) now; for tests and stats. */
@@ -227,6 +472,27 @@ final class L1Tier<V> {
 
   private java.util.stream.Stream<Cache<String, Cached<V>>> caches() {
     return routing.byName.values().stream().map(Lane::cache).filter(Objects::nonNull);
+  }
+
+  /**
+   * For tests: the keys whose indexed copy is not the copy its lane's cache holds. Empty whenever
+   * no change is in flight: the index never holds a copy that its cache does not.
+   */
+  java.util.List<String> indexedButNotCached() {
+    java.util.List<String> wrong = new java.util.ArrayList<>();
+    index.forEach(
+        (key, copy) -> {
+          Cache<String, Cached<V>> cache = copy.lane() == null ? null : copy.lane().cache();
+          if (cache == null || cache.policy().getIfPresentQuietly(key) != copy) {
+            wrong.add(key);
+          }
+        });
+    return wrong;
+  }
+
+  /** For tests: how many copies the index holds. */
+  int indexSize() {
+    return index.size();
   }
 
   long estimatedSize(CacheClass c) {

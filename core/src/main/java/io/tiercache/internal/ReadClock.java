@@ -55,6 +55,9 @@ final class ReadClock {
 
   /** The time in epoch milliseconds, sampled (up to about a millisecond behind). */
   long millis() {
+    if (ticking) {
+      return Ticker.now; // the system clock's sample: one read of a static field
+    }
     return sampled == null ? exact.millis() : sampled.getAsLong();
   }
 
@@ -76,7 +79,7 @@ final class ReadClock {
 
   /** The one sampling thread, running while any cache uses it. */
   private static final class Ticker {
-    private static volatile long now = System.currentTimeMillis();
+    static volatile long now = System.currentTimeMillis();
     private static int owners;
     private static Thread thread;
 

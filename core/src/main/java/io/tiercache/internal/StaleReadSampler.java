@@ -79,6 +79,16 @@ final class StaleReadSampler<V> implements AutoCloseable {
     if (fraction <= 0 || ThreadLocalRandom.current().nextDouble() >= fraction) {
       return;
     }
+    submit(c, key, tier, e, servedAtMs);
+  }
+
+  /** The fraction of served hits checked. */
+  double fraction() {
+    return fraction;
+  }
+
+  /** Checks this read, which the caller sampled itself (the L1 hit path). */
+  void submit(CacheClass c, String key, Tier tier, Entry e, long servedAtMs) {
     try {
       pool.execute(() -> check(c, key, tier, e.version(), e.isAbsent(), servedAtMs));
     } catch (RejectedExecutionException full) {

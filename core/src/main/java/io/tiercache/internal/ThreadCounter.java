@@ -16,7 +16,7 @@ import java.lang.invoke.VarHandle;
  * <p>A cell whose thread has ended is folded into a base count by the next read, so cells do not
  * accumulate with threads that come and go.
  */
-final class ThreadCounter {
+final class ThreadCounter extends PerThread<ThreadCounter.Cell> {
   private static final VarHandle VALUE;
 
   static {
@@ -27,19 +27,29 @@ final class ThreadCounter {
     }
   }
 
-  private final PerThread<Cell> cells = new PerThread<>(Cell::new);
   private long ended; // counts of the cells of ended threads; guarded by this
+
+  ThreadCounter() {
+    super(Cell::new); // a subclass rather than a field: the hit path reaches its cell a hop sooner
+  }
 
   /** Adds one, on the calling thread's cell. */
   void increment() {
-    Cell c = cells.get();
-    VALUE.setOpaque(c, (long) VALUE.getOpaque(c) + 1);
+    get().increment();
+  }
+
+  /**
+   * The calling thread's cell: the L1 hit path adds its hit there and takes its sampling draws from
+   * the same cell, so a hit costs one thread-local lookup.
+   */
+  Cell cell() {
+    return get();
   }
 
   /** The count: every increment made before this call began, and possibly some made during it. */
   synchronized long sum() {
     long[] sum = {ended};
-    cells.forEach(
+    forEach(
         (c, threadEnded) -> {
           if (threadEnded) {
             // Its last visit: the cell is final. Folded under this lock, so no read counts it
@@ -59,8 +69,46 @@ final class ThreadCounter {
     return sum();
   }
 
-  private static final class Cell {
+  /**
+   * One thread's count, and what the same path samples with: a countdown to the next sampled read
+   * and a pseudo-random stream (xorshift64*, Vigna 2016). A hit decrements the countdown, on the
+   * cache line it counts on, and draws only when it reaches zero, about once in {@code every} hits
+   * ({@link #sampleDue}); the draws then decide what the sampled read feeds.
+   */
+  static final class Cell {
     @SuppressWarnings("unused") // through VALUE
-    long value;
+    private long value;
+
+    private int countdown = 1;
+    private long seed = java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1; // not 0
+
+    /** Adds one; only the owning thread calls this. */
+    void increment() {
+      VALUE.setOpaque(this, value + 1); // a plain read: only this thread writes it
+    }
+
+    /**
+     * Whether this read is a sampled one. Countdowns are drawn uniformly from 1 to {@code 2 * every
+     * - 1}, so one read in {@code every} is sampled on average, at random points (a fixed period
+     * would sample the same keys of a round-robin reader again and again). Only the owning thread
+     * calls this.
+     */
+    boolean sampleDue(int every) {
+      if (--countdown > 0) {
+        return false;
+      }
+      countdown = 1 + (int) ((draw() >>> 33) % (2L * every - 1));
+      return true;
+    }
+
+    /** The next draw, uniform over 64 bits; only the owning thread calls this. */
+    long draw() {
+      long x = seed;
+      x ^= x >>> 12;
+      x ^= x << 25;
+      x ^= x >>> 27;
+      seed = x;
+      return x * 0x2545F4914F6CDD1DL;
+    }
   }
 }

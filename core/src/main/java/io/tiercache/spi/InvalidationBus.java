@@ -45,6 +45,19 @@ public interface InvalidationBus extends AutoCloseable {
       return Instant.MAX;
     }
 
+    /**
+     * {@link #lastHeard} in epoch milliseconds: {@link Long#MAX_VALUE} for {@link Instant#MAX}, 0
+     * when never heard. Every L1 hit reads it, so a bus whose {@code lastHeard} moves should
+     * override this with the read of a field.
+     */
+    default long lastHeardMillis() {
+      Instant heard = lastHeard();
+      if (heard == null) {
+        return 0;
+      }
+      return heard.equals(Instant.MAX) ? Long.MAX_VALUE : heard.toEpochMilli();
+    }
+
     @Override
     void close();
   }

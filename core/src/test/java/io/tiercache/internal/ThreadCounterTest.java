@@ -86,4 +86,57 @@ class ThreadCounterTest {
       Thread.currentThread().interrupt();
     }
   }
+
+  /**
+   * More live threads than the id-indexed table has slots: threads whose slot is held fall back to
+   * their thread-local cell, and nothing is lost.
+   */
+  @Test
+  void countsExactly_withMoreLiveThreadsThanSlots() throws Exception {
+    ThreadCounter counter = new ThreadCounter();
+    int threads = 300;
+    int each = 1_000;
+    CountDownLatch allAlive = new CountDownLatch(threads);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread w =
+          new Thread(
+              () -> {
+                counter.increment();
+                allAlive.countDown();
+                awaitQuietly(allAlive); // every thread holds or wants a slot at once
+                for (int i = 1; i < each; i++) {
+                  counter.increment();
+                }
+              });
+      w.start();
+      workers.add(w);
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    assertThat(counter.sum()).isEqualTo((long) threads * each);
+  }
+
+  @Test
+  void samplesOneCallInEvery_onAverage_atRandomPoints() {
+    ThreadCounter.Cell cell = new ThreadCounter().cell();
+    int calls = 1_600_000;
+    int sampled = 0;
+    int[] byPhase = new int[16]; // a fixed period would put every sample in one phase
+    for (int i = 0; i < calls; i++) {
+      if (cell.sampleDue(16)) {
+        sampled++;
+        byPhase[i % 16]++;
+      }
+    }
+    assertThat(sampled).isBetween(95_000, 105_000); // 100,000 expected
+    for (int n : byPhase) {
+      assertThat(n).isBetween(5_000, 7_500); // 6,250 expected in each phase
+    }
+    ThreadCounter.Cell fresh = new ThreadCounter().cell();
+    for (int i = 0; i < 100; i++) {
+      assertThat(fresh.sampleDue(1)).as("every = 1 samples every call").isTrue();
+    }
+  }
 }

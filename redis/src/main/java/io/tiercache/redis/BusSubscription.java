@@ -54,6 +54,7 @@ final class BusSubscription implements InvalidationBus.Subscription {
   // Written by the subscriber thread only; volatile for readers elsewhere.
   private volatile long position;
   private volatile Instant lastHeard = Instant.EPOCH;
+  private volatile long lastHeardMillis; // the same, for the L1 hit path: a field read
   private volatile boolean closed;
 
   BusSubscription(
@@ -89,6 +90,11 @@ final class BusSubscription implements InvalidationBus.Subscription {
     return lastHeard;
   }
 
+  @Override
+  public long lastHeardMillis() {
+    return lastHeardMillis;
+  }
+
   /** How many times entries were found missing. */
   long gaps() {
     return gaps.get();
@@ -112,6 +118,7 @@ final class BusSubscription implements InvalidationBus.Subscription {
         List<StreamMessage<String, byte[]>> batch = read();
         deliver(batch);
         if (batch.size() < options.readBatch()) {
+          lastHeardMillis = sent.toEpochMilli();
           lastHeard = sent;
         }
         failures = 0;

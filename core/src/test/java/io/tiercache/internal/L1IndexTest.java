@@ -1,0 +1,165 @@
+package io.tiercache.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.tiercache.InvalidationRequest;
+import io.tiercache.TieredCache;
+import io.tiercache.ValueCodec;
+import io.tiercache.classes.CacheClass;
+import io.tiercache.classes.CacheClasses;
+import io.tiercache.internal.L1Tier.Cached;
+import io.tiercache.testing.CountingLoader;
+import io.tiercache.testing.ManualClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The L1 hit path reads copies through one index over every class's cache (L1Tier says why). These
+ * tests hold it to what makes that safe: the index never holds a copy its class's cache does not
+ * hold, and a copy stored under classes no longer in force is not served as the new class's.
+ */
+class L1IndexTest {
+  private final ManualClock clock = ManualClock.startingAt2030();
+  private final CountingLoader source = new CountingLoader();
+
+  private DefaultTieredCache<String> cache(CacheClass... classes) {
+    TieredCache<String> built =
+        TieredCache.builder(ValueCodec.utf8())
+            .classes(CacheClasses.of(List.of(classes)))
+            .loader(source)
+            .clock(clock)
+            .executor(Runnable::run)
+            .meterRegistry(new SimpleMeterRegistry())
+            .build();
+    return (DefaultTieredCache<String>) built;
+  }
+
+  @Test
+  void evictedCopies_leaveTheIndex() {
+    DefaultTieredCache<String> cache =
+        cache(CacheClass.builder("small", "*").ttl(Duration.ofHours(1)).l1MaxEntries(100).build());
+    for (int i = 0; i < 2_000; i++) {
+      source.put("k:" + i, "v" + i, 1);
+      cache.get("k:" + i);
+    }
+    cache.cleanUpL1();
+    L1Tier<String> l1 = cache.l1();
+    assertThat(l1.indexSize()).isLessThanOrEqualTo(100);
+    assertThat(l1.indexedButNotCached()).isEmpty();
+  }
+
+  @Test
+  void aKeyGivenAnotherClass_isNotServedFromItsOldCopy_onTheHitPath() {
+    CacheClass plain = CacheClass.builder("plain", "*").ttl(Duration.ofHours(1)).build();
+    DefaultTieredCache<String> cache = cache(plain);
+    source.put("order:1", "old", 1);
+    assertThat(cache.get("order:1")).isEqualTo("old");
+    assertThat(cache.get("order:1")).isEqualTo("old"); // an L1 hit through the index
+    assertThat(source.loads()).isEqualTo(1);
+
+    // "plain" is unchanged, so its cache and the copy stay; the key now belongs to "order".
+    CacheClass order = CacheClass.builder("order", "order:*").ttl(Duration.ofMinutes(5)).build();
+    cache.updateClasses(CacheClasses.of(List.of(plain, order)));
+    source.put("order:1", "new", 2);
+    assertThat(cache.get("order:1")).isEqualTo("new");
+    assertThat(source.loads()).isEqualTo(2);
+    assertThat(cache.l1().indexedButNotCached()).isEmpty();
+  }
+
+  @Test
+  void aKeptCopy_isServedFromL1AfterReconfiguration_andIndexedAgain() {
+    CacheClass plain = CacheClass.builder("plain", "*").ttl(Duration.ofHours(1)).build();
+    DefaultTieredCache<String> cache = cache(plain);
+    source.put("user:1", "u", 1);
+    cache.get("user:1");
+    CacheClass order = CacheClass.builder("order", "order:*").ttl(Duration.ofMinutes(5)).build();
+    cache.updateClasses(CacheClasses.of(List.of(plain, order)));
+    for (int i = 0; i < 3; i++) {
+      assertThat(cache.get("user:1")).isEqualTo("u");
+    }
+    assertThat(source.loads()).isEqualTo(1);
+    Cached<String> indexed = cache.l1().peek("user:1");
+    assertThat(indexed).isNotNull();
+    assertThat(indexed.lane().current()).isTrue(); // re-stamped by the first read after
+  }
+
+  @Test
+  void everyInvalidationLeavesTheIndexBehindItsCaches() {
+    DefaultTieredCache<String> cache =
+        cache(
+            CacheClass.builder("a", "a:*").ttl(Duration.ofHours(1)).build(),
+            CacheClass.builder("b", "*").ttl(Duration.ofHours(1)).build());
+    for (int i = 0; i < 50; i++) {
+      source.put("a:" + i, "x", 1).put("b:" + i, "y", 1);
+      cache.get("a:" + i);
+      cache.get("b:" + i);
+    }
+    cache.invalidate("a:1");
+    cache.invalidate(InvalidationRequest.keys(List.of("b:2")));
+    assertThat(cache.l1().peek("a:1")).isNull();
+    assertThat(cache.l1().peek("b:2")).isNull();
+    assertThat(cache.l1().indexedButNotCached()).isEmpty();
+
+    // Everything: a rule, applied lazily. Indexed copies predate it, so none is served as is.
+    int loads = source.loads();
+    cache.invalidate(InvalidationRequest.everything());
+    source.put("a:3", "x2", 2);
+    assertThat(cache.get("a:3")).isEqualTo("x2");
+    assertThat(source.loads()).isEqualTo(loads + 1);
+    assertThat(cache.l1().indexedButNotCached()).isEmpty();
+  }
+
+  /**
+   * A write and an invalidation of one key race, round after round; after each round the index
+   * holds no copy that the cache does not. Were the index changed outside the cache's atomic
+   * operation, a round where the invalidation lands between the write's two steps would leave the
+   * written copy indexed, and served, after the cache dropped it.
+   */
+  @Test
+  void racingPutsAndRemovals_neverLeaveACopyOnlyInTheIndex() throws Exception {
+    DefaultTieredCache<String> cache =
+        cache(CacheClass.builder("hot", "*").ttl(Duration.ofHours(1)).build());
+    source.put("k", "v", 1);
+    int rounds = 20_000;
+    CyclicBarrier go = new CyclicBarrier(3);
+    CyclicBarrier done = new CyclicBarrier(3);
+    AtomicInteger round = new AtomicInteger();
+    Thread writer =
+        new Thread(
+            () ->
+                repeat(rounds, go, done, () -> cache.put("k", "p" + round.get(), round.get() + 2)));
+    Thread invalidator = new Thread(() -> repeat(rounds, go, done, () -> cache.invalidate("k")));
+    writer.start();
+    invalidator.start();
+    List<Integer> bad = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      round.set(r);
+      go.await();
+      done.await();
+      if (!cache.l1().indexedButNotCached().isEmpty()) {
+        bad.add(r);
+      }
+    }
+    writer.join();
+    invalidator.join();
+    assertThat(bad).isEmpty();
+  }
+
+  private static void repeat(int rounds, CyclicBarrier go, CyclicBarrier done, Runnable step) {
+    try {
+      for (int r = 0; r < rounds; r++) {
+        go.await();
+        step.run();
+        done.await();
+      }
+    } catch (InterruptedException | BrokenBarrierException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
