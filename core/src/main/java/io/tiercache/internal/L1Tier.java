@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
 
 /**
  * The node-local tier: one Caffeine cache per class, bounded by entries or bytes (Window TinyLFU).
@@ -378,35 +379,12 @@ final class L1Tier<V> {
   }
 
   void invalidate(CacheClass c, String key) {
-    Cache<String, Cached<V>> cache = routing.cache(c.name());
-    if (cache != null) {
-      cache
-          .asMap()
-          .computeIfPresent(
-              key,
-              (k, old) -> {
-                index.remove(k, old);
-                return null;
-              });
-    }
+    change(routing.cache(c.name()), key, null, old -> null);
   }
 
   /** Removes {@code key} only while it still maps to {@code expected} (a newer copy stays). */
   void remove(CacheClass c, String key, Cached<V> expected) {
-    Cache<String, Cached<V>> cache = routing.cache(c.name());
-    if (cache != null) {
-      cache
-          .asMap()
-          .computeIfPresent(
-              key,
-              (k, old) -> {
-                if (!old.equals(expected)) {
-                  return old;
-                }
-                index.remove(k, old);
-                return null;
-              });
-    }
+    change(routing.cache(c.name()), key, expected, old -> null);
   }
 
   /**
@@ -415,21 +393,7 @@ final class L1Tier<V> {
    * copy keeps the lane of the one it replaces.
    */
   void replace(CacheClass c, String key, Cached<V> expected, Cached<V> next) {
-    Cache<String, Cached<V>> cache = routing.cache(c.name());
-    if (cache != null) {
-      cache
-          .asMap()
-          .computeIfPresent(
-              key,
-              (k, old) -> {
-                if (!old.equals(expected)) {
-                  return old;
-                }
-                Cached<V> copy = next.inLane(old.lane());
-                index.put(k, copy);
-                return copy;
-              });
-    }
+    change(routing.cache(c.name()), key, expected, old -> next.inLane(old.lane()));
   }
 
   /**
@@ -438,20 +402,38 @@ final class L1Tier<V> {
    * from the index, is served through the exact route only until this.
    */
   void restamp(Lane<V> lane, String key, Cached<V> found) {
-    if (lane.cache() != null) {
-      lane.cache()
-          .asMap()
-          .computeIfPresent(
-              key,
-              (k, old) -> {
-                if (!old.equals(found)) {
-                  return old;
-                }
-                Cached<V> copy = old.inLane(lane);
-                index.put(k, copy);
-                return copy;
-              });
+    change(lane.cache(), key, found, old -> old.inLane(lane));
+  }
+
+  /**
+   * Changes the copy {@code cache} holds of {@code key}, while it equals {@code expected} (any copy
+   * when that is null), into what {@code next} makes of it, or removes it when that is null; the
+   * index follows inside the same atomic operation of the cache (see {@link #index}).
+   */
+  private void change(
+      Cache<String, Cached<V>> cache,
+      String key,
+      Cached<V> expected,
+      UnaryOperator<Cached<V>> next) {
+    if (cache == null) {
+      return;
     }
+    cache
+        .asMap()
+        .computeIfPresent(
+            key,
+            (k, old) -> {
+              if (expected != null && !old.equals(expected)) {
+                return old;
+              }
+              Cached<V> copy = next.apply(old);
+              if (copy == null) {
+                index.remove(k, old);
+              } else {
+                index.put(k, copy);
+              }
+              return copy;
+            });
   }
 
   /** Whether the hit path would find {@code found} as it is: indexed, stamped with {@code lane}. */
