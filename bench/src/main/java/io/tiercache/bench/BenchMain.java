@@ -12,9 +12,10 @@ import org.openjdk.jmh.annotations.Mode;
  * Runs the benchmarks and prints each tiercache figure as a ratio to its anchor measured in the
  * same run, with the command and the machine (docs/BENCHMARKS.md records the output).
  *
- * <p>Usage: {@code bin/bench [l1|l2|bulk|stampede|xfetch|all] [--quick] [--prof=gc]
+ * <p>Usage: {@code bin/bench [l1|l2|bulk|stampede|xfetch|hitratio|all] [--quick] [--prof=gc]
  * [--name=value]...}. {@code l1}, {@code l2} and {@code bulk} are JMH pairs; {@code stampede} and
- * {@code xfetch} are experiments with many callers, where the anchor is one source load per expiry.
+ * {@code xfetch} are experiments with many callers, where the anchor is one source load per expiry;
+ * {@code hitratio} replays a recorded trace through L1 and through raw Caffeine.
  */
 public final class BenchMain {
   /** One runnable benchmark: returns the lines of its figures. */
@@ -36,7 +37,7 @@ public final class BenchMain {
             L1HitBenchmark.class,
             "rawCaffeine",
             "tieredCache",
-            List.of("caffeineWithExpiry", "tieredCacheNoHotKeys"),
+            List.of("caffeineWithExpiry", "tieredCacheNoHotKeys", "tieredCacheNearBound"),
             Mode.Throughput,
             2,
             0.5));
@@ -66,6 +67,7 @@ public final class BenchMain {
             1.3));
     COMMANDS.put("stampede", StampedeExperiment::run);
     COMMANDS.put("xfetch", XFetchExperiment::run);
+    COMMANDS.put("hitratio", TraceHitRatio::run);
   }
 
   private BenchMain() {}
@@ -134,7 +136,7 @@ public final class BenchMain {
             + String.join("|", COMMANDS.keySet())
             + "|all] [--quick] [--prof=gc]"
             + " [--callers=N --rounds=N (stampede)] [--nodes=N --ttls=N --readers=N (xfetch)]"
-            + " [--l2-timeout-ms=N (stampede, xfetch)]");
+            + " [--l2-timeout-ms=N (stampede, xfetch)] [--trace=PATH --sizes=N,N (hitratio)]");
     System.exit(2);
   }
 }

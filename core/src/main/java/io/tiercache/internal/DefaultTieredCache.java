@@ -169,6 +169,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       if (lane.current() && servesAsIs(lane, inL1, now)) {
         ThreadCounter.Cell cell = lane.hits().cell();
         cell.increment();
+        if (lane.nearBound()) {
+          lane.touch(key); // the policy may evict soon: it sees every hit (see POLICY_ONE_IN)
+        }
         if (cell.sampleDue(sampleEvery)) {
           sampled(lane, key, inL1, now, cell.draw());
         }
@@ -197,13 +200,15 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   /**
    * What a sampled L1 hit feeds, each with the chance that makes its overall rate the configured
    * one, given that one hit in {@link #sampleEvery} is sampled: Caffeine's eviction policy (one hit
-   * in {@link L1Tier#POLICY_ONE_IN}), hot-key detection (one in {@code sampleOneIn}) and the
-   * stale-read sampler (its fraction). Each takes its own bits of {@code draw}.
+   * in {@link L1Tier#POLICY_ONE_IN}, unless the cache is near its bound and every hit feeds it),
+   * hot-key detection (one in {@code sampleOneIn}) and the stale-read sampler (its fraction). Each
+   * takes its own bits of {@code draw}.
    */
   private void sampled(L1Tier.Lane<V> lane, String key, Cached<V> inL1, long now, long draw) {
-    if ((draw & 0xFFFF) < touchBelow) {
+    if (!lane.nearBound() && (draw & 0xFFFF) < touchBelow) {
       lane.touch(key);
     }
+    lane.notePressure();
     if (((draw >>> 16) & 0xFFFF_FFFFL) < hotKeyBelow) {
       hotKeys.offer(key);
     }

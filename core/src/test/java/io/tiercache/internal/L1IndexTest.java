@@ -116,6 +116,35 @@ class L1IndexTest {
   }
 
   /**
+   * Near its bound (more than half full), L1 records every hit in Caffeine's eviction policy, as a
+   * raw Caffeine read does; below it, one hit in 16. Recording one in 16 always cost up to 2.6
+   * points of hit ratio on a recorded trace (docs/BENCHMARKS.md, {@code bin/bench hitratio}).
+   */
+  @Test
+  void aCacheMoreThanHalfFull_recordsEveryHitInItsPolicy() {
+    DefaultTieredCache<String> cache =
+        cache(CacheClass.builder("small", "*").ttl(Duration.ofHours(1)).l1MaxEntries(100).build());
+    readEachManyTimes(cache, 40);
+    assertThat(cache.l1().laneOf("k:0").nearBound()).as("40 of 100").isFalse();
+    readEachManyTimes(cache, 60);
+    assertThat(cache.l1().laneOf("k:0").nearBound()).as("60 of 100").isTrue();
+  }
+
+  /** Loads keys k:0 to k:{n-1}, then reads them enough for sampled hits to look at the bound. */
+  private void readEachManyTimes(DefaultTieredCache<String> cache, int n) {
+    for (int i = 0; i < n; i++) {
+      source.put("k:" + i, "v", 1);
+      cache.get("k:" + i);
+    }
+    cache.cleanUpL1();
+    for (int round = 0; round < 20; round++) {
+      for (int i = 0; i < n; i++) {
+        cache.get("k:" + i);
+      }
+    }
+  }
+
+  /**
    * A write and an invalidation of one key race, round after round; after each round the index
    * holds no copy that the cache does not. Were the index changed outside the cache's atomic
    * operation, a round where the invalidation lands between the write's two steps would leave the
