@@ -28,9 +28,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>Three references explain the ratio and are not judged: {@link #caffeineWithExpiry}, Caffeine
  * with per-entry expiry read from a ticker on the wall clock (what L1 would cost if Caffeine kept
  * the deadlines), {@link #tieredCacheNoHotKeys}, tiercache with hot-key sampling off, and {@link
- * #tieredCacheNearBound}, tiercache whose class is bounded at 1.5x the keys read, so that every
- * hit is also recorded in Caffeine's eviction policy. The subject is tiercache as built by
- * default, far from its class's bound.
+ * #tieredCacheNearBound}, tiercache whose class is bounded at 1.5x the keys read, so that every hit
+ * is also recorded in Caffeine's eviction policy. The subject is tiercache as built by default, far
+ * from its class's bound.
  */
 @State(Scope.Benchmark)
 public class L1HitBenchmark {
@@ -71,7 +71,8 @@ public class L1HitBenchmark {
             .hotKeys(HotKeyOptions.DISABLED)
             .build();
     // Bounded at 1.5x the keys read: more than half full, so every hit is recorded in Caffeine's
-    // eviction policy (L1Tier.POLICY_ONE_IN says why), which the subject, far from its bound, is not.
+    // eviction policy (L1Tier.POLICY_ONE_IN says why), which the subject, far from its bound, is
+    // not.
     tieredNearBound =
         TieredCache.builder(ValueCodec.utf8())
             .classes(
