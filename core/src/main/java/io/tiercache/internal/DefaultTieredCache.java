@@ -208,7 +208,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     if (!lane.nearBound() && (draw & 0xFFFF) < touchBelow) {
       lane.touch(key);
     }
-    lane.notePressure();
+    lane.notePressure(draw);
     if (((draw >>> 16) & 0xFFFF_FFFFL) < hotKeyBelow) {
       hotKeys.offer(key);
     }
