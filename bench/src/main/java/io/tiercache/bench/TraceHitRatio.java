@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -82,15 +84,7 @@ final class TraceHitRatio {
   private static double caffeine(List<String> keys, int size) {
     Cache<String, String> c =
         Caffeine.newBuilder().maximumSize(size).executor(Runnable::run).build();
-    long hits = 0;
-    for (String k : keys) {
-      if (c.getIfPresent(k) != null) {
-        hits++;
-      } else {
-        c.put(k, k);
-      }
-    }
-    return (double) hits / keys.size();
+    return replay(keys, c::getIfPresent, c::put);
   }
 
   private static double tiered(List<String> keys, int size) {
@@ -128,12 +122,18 @@ final class TraceHitRatio {
             return size() > size;
           }
         };
+    return replay(keys, lru::get, lru::put);
+  }
+
+  /** The hit ratio of a cache that {@code get} reads and {@code put} fills on each miss. */
+  private static double replay(
+      List<String> keys, Function<String, String> get, BiConsumer<String, String> put) {
     long hits = 0;
     for (String k : keys) {
-      if (lru.get(k) != null) {
+      if (get.apply(k) != null) {
         hits++;
       } else {
-        lru.put(k, k);
+        put.accept(k, k);
       }
     }
     return (double) hits / keys.size();
