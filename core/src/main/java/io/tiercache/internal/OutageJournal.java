@@ -183,15 +183,17 @@ final class OutageJournal implements AutoCloseable {
       if (!replay(run)) {
         return;
       }
-      replayed.increment(run.size());
       synchronized (this) {
+        int removed = 0;
         for (Pending p : run) {
           if (pending.peekFirst() != p) {
             break; // an overflow cleared the journal meanwhile
           }
           pending.removeFirst();
           keys -= isKeys(p.request) ? p.request.values().size() : 1;
+          removed++;
         }
+        replayed.increment(removed);
       }
     }
   }
@@ -243,6 +245,13 @@ final class OutageJournal implements AutoCloseable {
       return false;
     }
     run.forEach(p -> p.l2Done = true);
+    synchronized (this) {
+      if (pending.peekFirst() != run.get(0)) {
+        // An overflow cleared the journal while this run was replayed: the invalidation of
+        // everything it publishes next covers the run, which is not published on its own.
+        return true;
+      }
+    }
     InvalidationRequest merged =
         (all.size() == 1
                 ? InvalidationRequest.key(all.iterator().next())
