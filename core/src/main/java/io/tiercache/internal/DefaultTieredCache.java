@@ -1,6 +1,5 @@
 package io.tiercache.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.tiercache.CacheLoader;
 import io.tiercache.CacheWriter;
@@ -167,7 +166,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       L1Tier.Lane<V> lane = inL1.lane();
       long now = readClock.millis();
       if (lane.current() && servesAsIs(lane, inL1, now)) {
-        ThreadCounter.Cell cell = lane.hits().cell();
+        ThreadCounter.Cell cell = lane.meters().l1Hits.cell();
         cell.increment();
         if (lane.nearBound()) {
           lane.touch(key); // the policy may evict soon: it sees every hit (see POLICY_ONE_IN)
@@ -183,13 +182,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   /** {@link #get} past the common hit: L1 through the key's class, then below L1. */
   private V getPast(String key) {
-    requireKey(key);
-    hotKeys.record(key);
-    L1Tier.Lane<V> lane = l1.laneOf(key);
-    Cache<String, Cached<V>> cache = lane.cache();
-    // Read through the key's class, recorded in the eviction policy: every read off the common
-    // path is.
-    Cached<V> hit = l1Hit(lane, key, cache == null ? null : cache.getIfPresent(key));
+    L1Tier.Lane<V> lane = laneOfRead(key);
+    Cached<V> hit = l1Hit(lane, key);
     if (hit != null) {
       return hit.value();
     }
@@ -245,30 +239,35 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   @Override
   public Lookup<V> lookup(String key) {
-    requireKey(key);
-    hotKeys.record(key);
-    L1Tier.Lane<V> lane = l1.laneOf(key);
-    Cache<String, Cached<V>> cache = lane.cache();
-    Cached<V> hit = l1Hit(lane, key, cache == null ? null : cache.getIfPresent(key));
+    L1Tier.Lane<V> lane = laneOfRead(key);
+    Cached<V> hit = l1Hit(lane, key);
     if (hit != null) {
       return toLookup(key, lane.cls(), new Resolved<>(hit, Tier.L1, false));
     }
     return toLookup(key, lane.cls(), belowL1(lane.cls(), key));
   }
 
+  /** The lane of a key being read, after the read is counted for hot-key detection. */
+  private L1Tier.Lane<V> laneOfRead(String key) {
+    requireKey(key);
+    hotKeys.record(key);
+    return l1.laneOf(key);
+  }
+
   /**
-   * {@code inL1}, the copy L1 holds of {@code key} (or null), if it may be served: counted as an L1
-   * hit and offered to the sampler; or null.
+   * A fresh L1 copy of {@code key}, read through its class's cache (recorded in the eviction
+   * policy: every read off the common path is), counted as an L1 hit and offered to the sampler; or
+   * null.
    */
-  private Cached<V> l1Hit(L1Tier.Lane<V> lane, String key, Cached<V> inL1) {
+  private Cached<V> l1Hit(L1Tier.Lane<V> lane, String key) {
     if (lane.cache() == null) {
       return null;
     }
     CacheClass c = lane.cls();
     long now = readClock.millis();
-    Cached<V> hit = fresh(c, key, fleet.fromL1(lane, key, inL1, now), now);
-    if (hit != null && hit == inL1 && !l1.indexed(lane, key, inL1)) {
-      l1.restamp(lane, key, inL1); // stored under earlier classes, or not indexed: fast from now on
+    Cached<V> hit = fresh(c, key, fleet.fromL1(lane, key, now), now);
+    if (hit != null && !l1.indexed(lane, key, hit)) {
+      l1.restamp(lane, key, hit); // stored under earlier classes, or not indexed: fast from now on
     }
     if (hit != null) {
       lane.meters().l1Hits.increment();

@@ -244,16 +244,13 @@ final class FleetLoader<V> {
     return checked(c, key, l1.get(c, key), now);
   }
 
-  /**
-   * {@link #fromL1(CacheClass, String, long)} for {@code inL1}, the copy already read from the
-   * cache of the key's lane (or null).
-   */
-  Cached<V> fromL1(L1Tier.Lane<V> lane, String key, Cached<V> inL1, long now) {
+  /** {@link #fromL1(CacheClass, String, long)} through the lane of the key's class. */
+  Cached<V> fromL1(L1Tier.Lane<V> lane, String key, long now) {
     CacheClass c = lane.cls();
     if (lane.cache() == null || !window.l1Trusted(c, lane.stalenessEpsilonMs(), now)) {
       return null;
     }
-    return checked(c, key, inL1, now);
+    return checked(c, key, lane.cache().getIfPresent(key), now);
   }
 
   /** An L1 copy as it may be served: {@code null} when past its deadlines or invalidated. */

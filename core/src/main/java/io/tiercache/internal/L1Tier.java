@@ -109,7 +109,6 @@ final class L1Tier<V> {
     private final CacheClass cls;
     private final Cache<String, Cached<V>> cache;
     private final CacheMetrics.ClassMeters meters;
-    private final ThreadCounter hits; // meters.l1Hits, one hop nearer the hit path
     private final long stalenessEpsilonMs;
     private final long asIsBeyondMs;
     private final boolean xfetch;
@@ -129,7 +128,6 @@ final class L1Tier<V> {
       this.cls = cls;
       this.cache = cache;
       this.meters = meters;
-      this.hits = meters == null ? null : meters.l1Hits;
       this.stalenessEpsilonMs = stalenessEpsilonMs;
       this.asIsBeyondMs = asIsBeyondMs;
       this.xfetch = cls.refreshStrategy() == RefreshStrategy.EARLY_PROBABILISTIC;
@@ -147,11 +145,6 @@ final class L1Tier<V> {
 
     CacheMetrics.ClassMeters meters() {
       return meters;
-    }
-
-    /** The class's L1 hit counter. */
-    ThreadCounter hits() {
-      return hits;
     }
 
     /** Whether the class refreshes early at random (XFetch): a hit near the deadline may draw. */
