@@ -96,6 +96,11 @@ class BusFaultsTest {
     assertThat(registry.get("tiercache.l1.bypassed").tag("class", "plain").counter().count())
         .isPositive();
     assertThat(registry.get("tiercache.bus.silence").gauge().value()).isEqualTo(2.0);
+    // get's own hit path, which reads L1 through its index, refuses the copy as well.
+    double bypassed = registry.get("tiercache.l1.bypassed").tag("class", "plain").counter().count();
+    a.get("k");
+    assertThat(registry.get("tiercache.l1.bypassed").tag("class", "plain").counter().count())
+        .isGreaterThan(bypassed);
 
     bus.setLastHeard(0, clock.instant()); // caught up
     assertThat(a.lookup("k").tier()).isEqualTo(Tier.L1);

@@ -210,6 +210,17 @@ class DefaultTieredCacheTest {
   }
 
   @Test
+  void slidingClass_extendsTheDeadline_whenReadWithGet() {
+    source.put("session:2", "s", 1);
+    Instant t0 = clock.instant();
+    cache.get("session:2");
+    clock.advance(Duration.ofSeconds(90));
+    assertThat(cache.get("session:2")).isEqualTo("s"); // get's hit path slides too
+    assertThat(l2.peek("session:2").freshUntilMs()).isEqualTo(t0.plusSeconds(190).toEpochMilli());
+    assertThat(cache.lookup("session:2").freshUntil()).isEqualTo(t0.plusSeconds(190));
+  }
+
+  @Test
   void byteBoundedClass_evictsByWeight() {
     for (int i = 0; i < 50; i++) {
       cache.put("blob:" + i, "x".repeat(1000), 1);

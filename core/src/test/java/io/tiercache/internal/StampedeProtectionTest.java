@@ -62,6 +62,17 @@ class StampedeProtectionTest {
                   .ttl(Duration.ofSeconds(60))
                   .ttlJitter(0)
                   .refreshStrategy(RefreshStrategy.EARLY_PROBABILISTIC)
+                  .build(),
+              CacheClass.builder("eager", "eager:*")
+                  .ttl(Duration.ofSeconds(60))
+                  .ttlJitter(0)
+                  .refreshStrategy(RefreshStrategy.EARLY_PROBABILISTIC)
+                  .earlyRefreshBeta(10)
+                  .build(),
+              CacheClass.builder("ahead", "ahead:*")
+                  .ttl(Duration.ofSeconds(60))
+                  .ttlJitter(0)
+                  .refreshStrategy(RefreshStrategy.REFRESH_AHEAD)
                   .build()));
   private RandomGenerator random = () -> 0L;
   private double u = 0.5;
@@ -263,5 +274,41 @@ class StampedeProtectionTest {
     await().until(() -> loads.get() == 2);
     await().until(() -> "v2".equals(a.get("early:1")));
     assertThat(loads).hasValue(2);
+  }
+
+  /**
+   * XFetch far enough from the deadline that L1's common hit path, not the exact one, reads the
+   * copy: that path must still draw.
+   */
+  @Test
+  void xfetch_refreshesEarly_fromTheCommonHitPath() {
+    source.put("eager:1", Loaded.of("v1", 1));
+    a.get("eager:1");
+    source.put("eager:1", Loaded.of("v2", 2));
+    clock.advance(Duration.ofMillis(59_800)); // 200 ms before the deadline: beyond the 50 ms margin
+    u = Math.exp(-30); // delta 1 ms * beta 10 * 30 = 300 ms ahead of the deadline: refresh now
+    assertThat(a.get("eager:1")).isEqualTo("v1");
+    u = 0.5;
+    await().until(() -> loads.get() == 2);
+    await().until(() -> "v2".equals(a.get("eager:1")));
+  }
+
+  /**
+   * Refresh-ahead renews a copy read within the last fraction of its TTL, seconds before the
+   * deadline: a read there is not served as a plain L1 hit.
+   */
+  @Test
+  void refreshAhead_renewsACopyReadNearItsDeadline() {
+    source.put("ahead:1", Loaded.of("v1", 1));
+    a.get("ahead:1");
+    source.put("ahead:1", Loaded.of("v2", 2));
+    clock.advance(Duration.ofSeconds(30)); // half the TTL left: outside the window
+    assertThat(a.get("ahead:1")).isEqualTo("v1");
+    assertThat(loads).hasValue(1);
+    double window = LoadOptions.DEFAULT.refreshAheadFraction() * 60_000;
+    clock.advance(Duration.ofMillis(30_000 - (long) window + 1_000)); // 1 s into the window
+    assertThat(a.get("ahead:1")).isEqualTo("v1"); // renewed in the background
+    await().until(() -> loads.get() == 2);
+    await().until(() -> "v2".equals(a.get("ahead:1")));
   }
 }
