@@ -48,6 +48,11 @@ public interface TieredCache<V> extends AutoCloseable {
   /**
    * Stores a value the caller has already written to the source, with the source's version, in
    * every tier (the deadlines start now). Write policies that also write the source build on this.
+   *
+   * <p>When L2 does not take the value (it timed out or is down), the key is deleted from L2 and
+   * invalidated on the other nodes instead, or both are journaled and replayed when Redis is back:
+   * no node reads an older copy back from L2. When L2 already holds a newer version, this node
+   * drops its own copy and reads that one.
    */
   void put(String key, V value, long version);
 

@@ -346,11 +346,19 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     // Recorded first, so a load of this key in flight on this node does not install its older
     // value.
     invalidations.record(key);
-    l2.putAll(Map.of(key, cached.entry()), now);
-    if (c.usesL1()) {
+    Object stored = l2.configured() ? l2.put(key, cached.entry(), now) : Boolean.TRUE;
+    if (Boolean.FALSE.equals(stored)) {
+      l1.invalidate(c, key); // L2 holds a newer version: this node reads that one
+    } else if (c.usesL1()) {
       l1.put(c, key, cached.entry(), cached.value());
     }
-    invalidator.announceWrite(key);
+    if (stored == L2Guard.NO_ANSWER) {
+      // L2 may still hold an older copy, which the other nodes would read back once told of the
+      // write: it is deleted first (or the deletion journaled), as for a published write.
+      invalidator.invalidateAfterFailedPut(key);
+    } else {
+      invalidator.announceWrite(key);
+    }
   }
 
   /**

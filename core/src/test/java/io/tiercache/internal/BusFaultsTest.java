@@ -107,6 +107,31 @@ class BusFaultsTest {
   }
 
   @Test
+  void aPutThatL2DidNotTake_deletesTheOlderCopyFromL2_soNoNodeReadsItBack() {
+    source.put("k", "v1", 1);
+    assertThat(b.get("k")).isEqualTo("v1"); // in L2 and in b's L1
+    source.put("k", "v2", 2);
+
+    l2.setPutsFailing(true); // the put times out; deletes and the bus still work
+    a.put("k", "v2", 2);
+    l2.setPutsFailing(false);
+
+    assertThat(a.get("k")).isEqualTo("v2");
+    assertThat(l2.peek("k")).isNull(); // not v1, which b would copy back into its L1
+    assertThat(b.get("k")).isEqualTo("v2");
+    assertThat(b.lookup("k").tier()).isEqualTo(Tier.L1);
+  }
+
+  @Test
+  void aPutOlderThanTheVersionInL2_isNotServedFromL1() {
+    b.put("k", "v3", 3);
+    a.put("k", "v2", 2); // a late write-through of an older version
+
+    assertThat(a.get("k")).isEqualTo("v3");
+    assertThat(l2.peek("k").version()).isEqualTo(3);
+  }
+
+  @Test
   void keyInvalidatedDuringAnOutage_isAppliedHere_andReachesL2AndTheBus_beforeL2IsUsedAgain() {
     source.put("k", "v1", 1);
     a.get("k");

@@ -28,10 +28,16 @@ public final class InMemoryRemoteTier implements RemoteTier {
   private final Map<String, String> claims = new ConcurrentHashMap<>();
   private final AtomicInteger gets = new AtomicInteger();
   private volatile boolean down;
+  private volatile boolean putsFailing;
 
   /** Makes every call fail (true) or succeed (false). */
   public void setDown(boolean down) {
     this.down = down;
+  }
+
+  /** Makes puts fail (true) while every other call succeeds: a put that timed out. */
+  public void setPutsFailing(boolean failing) {
+    this.putsFailing = failing;
   }
 
   public int gets() {
@@ -70,7 +76,7 @@ public final class InMemoryRemoteTier implements RemoteTier {
 
   @Override
   public CompletionStage<Boolean> put(String key, Entry entry, Duration ttl) {
-    if (down) {
+    if (down || putsFailing) {
       return CompletableFuture.failedFuture(new IllegalStateException("L2 down"));
     }
     synchronized (this) {
