@@ -196,9 +196,11 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
    * one, given that one hit in {@link #sampleEvery} is sampled: Caffeine's eviction policy (one hit
    * in {@link L1Tier#POLICY_ONE_IN}, unless the cache is near its bound and every hit feeds it),
    * hot-key detection (one in {@code sampleOneIn}) and the stale-read sampler (its fraction). Each
-   * takes its own bits of {@code draw}.
+   * takes its own bits of {@code draw}. Every sampled hit also brings the read clock up to date if
+   * its sampling thread fell behind ({@link ReadClock#catchUp}).
    */
   private void sampled(L1Tier.Lane<V> lane, String key, Cached<V> inL1, long now, long draw) {
+    readClock.catchUp(); // after a pause of the process, before the sampling thread runs again
     if (!lane.nearBound() && (draw & 0xFFFF) < touchBelow) {
       lane.touch(key);
     }

@@ -17,7 +17,7 @@ class ReadClockTest {
     ManualClock exact = ManualClock.startingAt2030();
     long t0 = exact.millis();
     AtomicLong sample = new AtomicLong(t0); // a sampling thread that stopped at t0
-    ReadClock clock = ReadClock.sampling(exact, sample::get);
+    ReadClock clock = ReadClock.sampling(exact, sample);
     exact.advance(Duration.ofSeconds(5)); // the wall clock moved on, the sample did not
 
     long now = clock.millis();
@@ -28,6 +28,26 @@ class ReadClockTest {
 
     long far = t0 + ReadClock.EXACT_WITHIN_MS + 1; // far from the sample: the sample decides
     assertThat(clock.exactNear(far, now)).isEqualTo(t0);
+  }
+
+  @Test
+  void aSampleLeftBehindByAPause_catchesUp_andNeverGoesBack() {
+    ManualClock exact = ManualClock.startingAt2030();
+    long t0 = exact.millis();
+    AtomicLong sample = new AtomicLong(t0);
+    ReadClock clock = ReadClock.sampling(exact, sample);
+
+    exact.advance(Duration.ofMillis(ReadClock.CATCH_UP_BEYOND_MS)); // one sampling period late
+    clock.catchUp();
+    assertThat(clock.millis()).isEqualTo(t0);
+
+    exact.advance(Duration.ofMillis(900)); // the sampling thread slept through a pause
+    clock.catchUp();
+    assertThat(clock.millis()).isEqualTo(exact.millis());
+
+    sample.set(exact.millis() + 5); // written by the sampling thread just now
+    clock.catchUp();
+    assertThat(clock.millis()).isEqualTo(exact.millis() + 5);
   }
 
   @Test
