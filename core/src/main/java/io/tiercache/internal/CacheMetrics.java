@@ -38,23 +38,31 @@ public final class CacheMetrics {
 
   // The L1-hit counters of every registry, by class: caches sharing a registry share the counter,
   // so their hits add up in one meter as their other counters do.
-  private static final Map<MeterRegistry, Map<String, ThreadCounter>> L1_HITS =
+  private static final Map<MeterRegistry, L1Hits> L1_HITS =
       Collections.synchronizedMap(new WeakHashMap<>());
 
+  /** A registry's L1-hit counters: one set, and its counter of each class. */
+  private record L1Hits(ThreadCounters counters, Map<String, ThreadCounters.Counter> byClass) {}
+
+  private static L1Hits l1Hits(MeterRegistry registry) {
+    return L1_HITS.computeIfAbsent(
+        registry, r -> new L1Hits(new ThreadCounters(), new HashMap<>()));
+  }
+
   /**
-   * The hit path's counter: a function counter over per-thread cells (ThreadCounter says why), one
-   * per registry and class. Micrometer keeps the first meter registered under an id, so the counter
-   * is shared rather than registered twice. Registries that forward to one another (a composite per
-   * cache over a shared one) need a tag of their own per cache, as gauges do.
+   * The hit path's counter of a class: a function counter over per-thread cells (ThreadCounters
+   * says why), one per registry and class. Micrometer keeps the first meter registered under an id,
+   * so the counter is shared rather than registered twice. Registries that forward to one another
+   * (a composite per cache over a shared one) need a tag of their own per cache, as gauges do.
    */
-  private static ThreadCounter l1HitCounter(MeterRegistry registry, String className) {
+  private static ThreadCounters.Counter l1HitCounter(MeterRegistry registry, String className) {
     synchronized (L1_HITS) {
-      Map<String, ThreadCounter> byClass = L1_HITS.computeIfAbsent(registry, r -> new HashMap<>());
-      ThreadCounter counter = byClass.get(className);
+      L1Hits hits = l1Hits(registry);
+      ThreadCounters.Counter counter = hits.byClass().get(className);
       if (counter == null) {
-        counter = new ThreadCounter();
-        byClass.put(className, counter);
-        FunctionCounter.builder("tiercache.gets", counter, ThreadCounter::count)
+        counter = hits.counters().newCounter();
+        hits.byClass().put(className, counter);
+        FunctionCounter.builder("tiercache.gets", counter, ThreadCounters.Counter::count)
             .description("reads per tier and result")
             .tag("class", className)
             .tag("tier", "l1")
@@ -62,6 +70,16 @@ public final class CacheMetrics {
             .register(registry);
       }
       return counter;
+    }
+  }
+
+  /**
+   * The set that the L1-hit counters of this registry's classes belong to: the hit path finds its
+   * cell there, and counts at the slot of the class's {@link ClassMeters#l1Hits}.
+   */
+  ThreadCounters l1HitCounters() {
+    synchronized (L1_HITS) {
+      return l1Hits(registry).counters();
     }
   }
 
@@ -94,7 +112,7 @@ public final class CacheMetrics {
   /** The meters of one class. */
   final class ClassMeters {
     private final String className;
-    final ThreadCounter l1Hits;
+    final ThreadCounters.Counter l1Hits;
     final Counter l1Misses;
     final Counter loadsSuccess;
     final Counter loadsAbsent;

@@ -65,6 +65,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final StaleReadSampler<V> sampler;
   private final InvalidationRules rules;
   private final ConsistencyWindow window;
+  private final ThreadCounters l1HitCounters; // where every class's L1 hits are counted
   // The L1 hit's sampling (see sampled): one hit in sampleEvery is sampled, and feeds each sampler
   // when the draw's bits for it fall below its threshold.
   private final int sampleEvery;
@@ -98,6 +99,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.options = options;
     this.random = random;
     this.metrics = new CacheMetrics(registry);
+    this.l1HitCounters = metrics.l1HitCounters();
     this.l1 = new L1Tier<>(classes, clock, executor, metrics, options.refreshAheadFraction());
     this.l2 = new L2Guard(remote, l2Options, metrics);
     this.invalidations = new LocalInvalidations(100_000, Duration.ofMinutes(10));
@@ -166,8 +168,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
       L1Tier.Lane<V> lane = inL1.lane();
       long now = readClock.millis();
       if (lane.current() && servesAsIs(lane, inL1, now)) {
-        ThreadCounter.Cell cell = lane.meters().l1Hits.cell();
-        cell.increment();
+        ThreadCounters.Cell cell = l1HitCounters.cell();
+        cell.increment(lane.hitSlot());
         if (lane.nearBound()) {
           lane.touch(key); // the policy may evict soon: it sees every hit (see POLICY_ONE_IN)
         }

@@ -25,8 +25,8 @@ import java.util.function.LongSupplier;
  * read the sample taken before the pause, so for them a copy that expired (or a bus that went
  * silent) during the pause still looks current. Measured: with the process stopped for 0.9 s during
  * the staleness checker, a class of 500 ms bound served a value 1.2 s stale. Hence {@link
- * #catchUp}: the L1 hit path calls it on its sampled hits (about one in 16 per thread, at most one
- * in 31), so after a pause each reading thread serves at most that many hits on the old sample
+ * #catchUp}: the L1 hit path calls it on its sampled hits (about one in 64 per thread, at most 127
+ * apart), so after a pause each reading thread serves at most that many hits on the old sample
  * before the sample is current again for every thread. Reading the exact clock on every hit would
  * close that window, at 25 ns a hit on the project's VM.
  *

@@ -9,12 +9,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The L1-hit counter: exact across threads, monotonic while read, kept after threads end. */
-class ThreadCounterTest {
+/** The L1-hit counters: exact across threads, monotonic while read, kept after threads end. */
+class ThreadCountersTest {
 
   @Test
   void countsEveryIncrementOfEveryThread_andKeepsThemAfterTheThreadsEnd() throws Exception {
-    ThreadCounter counter = new ThreadCounter();
+    ThreadCounters.Counter counter = new ThreadCounters().newCounter();
     int threads = 8;
     int each = 100_000;
     CountDownLatch start = new CountDownLatch(1);
@@ -44,7 +44,7 @@ class ThreadCounterTest {
 
   @Test
   void aReaderNeverSeesTheCountGoBack_whileThreadsCountAndEnd() throws Exception {
-    ThreadCounter counter = new ThreadCounter();
+    ThreadCounters.Counter counter = new ThreadCounters().newCounter();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong decreases = new AtomicLong();
     Thread reader =
@@ -79,6 +79,41 @@ class ThreadCounterTest {
     assertThat(counter.sum()).isEqualTo(total);
   }
 
+  @Test
+  void countersOfOneSet_countApart_beyondTheCellsFirstSize_andAfterTheirThreadsEnd()
+      throws Exception {
+    ThreadCounters set = new ThreadCounters();
+    List<ThreadCounters.Counter> counters = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      counters.add(set.newCounter());
+    }
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread w =
+          new Thread(
+              () -> {
+                for (int i = counters.size() - 1; i >= 0; i--) { // the last slot first: it grows
+                  for (int n = 0; n <= i; n++) {
+                    counters.get(i).increment();
+                  }
+                }
+              });
+      w.start();
+      workers.add(w);
+    }
+    for (Thread w : workers) {
+      w.join();
+    }
+    // The first read folds the ended threads' cells, every slot of them, not only its own.
+    for (int i = 0; i < counters.size(); i++) {
+      assertThat(counters.get(i).sum()).as("counter %d", i).isEqualTo(4L * (i + 1));
+    }
+    ThreadCounters.Counter late = set.newCounter(); // a slot no cell has room for yet
+    late.increment();
+    assertThat(late.sum()).isEqualTo(1);
+    assertThat(counters.get(39).sum()).isEqualTo(160);
+  }
+
   private static void awaitQuietly(CountDownLatch latch) {
     try {
       latch.await();
@@ -93,7 +128,7 @@ class ThreadCounterTest {
    */
   @Test
   void countsExactly_withMoreLiveThreadsThanSlots() throws Exception {
-    ThreadCounter counter = new ThreadCounter();
+    ThreadCounters.Counter counter = new ThreadCounters().newCounter();
     int threads = 300;
     int each = 1_000;
     CountDownLatch allAlive = new CountDownLatch(threads);
@@ -120,7 +155,7 @@ class ThreadCounterTest {
 
   @Test
   void samplesOneCallInEvery_onAverage_atRandomPoints() {
-    ThreadCounter.Cell cell = new ThreadCounter().cell();
+    ThreadCounters.Cell cell = new ThreadCounters().cell();
     int calls = 1_600_000;
     int sampled = 0;
     int[] byPhase = new int[16]; // a fixed period would put every sample in one phase
@@ -134,7 +169,7 @@ class ThreadCounterTest {
     for (int n : byPhase) {
       assertThat(n).isBetween(5_000, 7_500); // 6,250 expected in each phase
     }
-    ThreadCounter.Cell fresh = new ThreadCounter().cell();
+    ThreadCounters.Cell fresh = new ThreadCounters().cell();
     for (int i = 0; i < 100; i++) {
       assertThat(fresh.sampleDue(1)).as("every = 1 samples every call").isTrue();
     }
