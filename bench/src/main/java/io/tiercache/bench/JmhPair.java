@@ -49,6 +49,8 @@ record JmhPair(
     return mode == Mode.Throughput;
   }
 
+  private static final int FULL_FORKS = 3;
+
   /** Runs the pair and returns the lines of its figure. */
   List<String> run(boolean quick, Collection<String> profilers) throws RunnerException {
     String methods =
@@ -56,7 +58,10 @@ record JmhPair(
     ChainedOptionsBuilder o =
         new OptionsBuilder()
             .include(type.getName() + "\\.(" + methods + ")$")
-            .forks(1)
+            // Three forks in a full run: on the project's 2-core VMs one fork's figure moved by up
+            // to a third from one JVM to the next (JIT and heap layout), more than the changes
+            // measured with it.
+            .forks(quick ? 1 : FULL_FORKS)
             .jvmArgsAppend("-Xms1g", "-Xmx1g")
             .threads(threads)
             .warmupIterations(quick ? 1 : 3)
