@@ -3,11 +3,10 @@ package io.tiercache.internal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.tiercache.classes.CacheClass;
+import io.tiercache.spi.InvalidationBus;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
-import java.util.function.Supplier;
 
 /**
  * How current this node's view of the invalidation bus is, and what it may serve from L1 because of
@@ -28,22 +27,15 @@ import java.util.function.Supplier;
  */
 final class ConsistencyWindow {
   private final Clock clock;
-  private final Supplier<Instant> lastHeard;
-  private final LongSupplier lastHeardMillis; // the same in epoch ms: what the hit path reads
-  private final LongSupplier appliedThrough;
+  // What says how current the bus is: its last-heard time (every L1 hit reads it in ms) and the
+  // sequence it delivered through.
+  private final InvalidationBus.Subscription subscription;
   private final CacheMetrics metrics;
   private final ConcurrentHashMap<String, Counter> bypassed = new ConcurrentHashMap<>();
 
-  ConsistencyWindow(
-      Clock clock,
-      Supplier<Instant> lastHeard,
-      LongSupplier lastHeardMillis,
-      LongSupplier appliedThrough,
-      CacheMetrics metrics) {
+  ConsistencyWindow(Clock clock, InvalidationBus.Subscription subscription, CacheMetrics metrics) {
     this.clock = clock;
-    this.lastHeard = lastHeard;
-    this.lastHeardMillis = lastHeardMillis;
-    this.appliedThrough = appliedThrough;
+    this.subscription = subscription;
     this.metrics = metrics;
     Gauge.builder("tiercache.bus.silence", this, w -> w.silenceMillis(w.clock.millis()) / 1000.0)
         .description("seconds since the invalidation bus was last heard with nothing left unread")
@@ -81,17 +73,17 @@ final class ConsistencyWindow {
    * behind reports {@link Long#MAX_VALUE}, one never heard 0), in one field read.
    */
   boolean trusted(long epsilonMs, long nowMs) {
-    return nowMs - lastHeardMillis.getAsLong() <= epsilonMs;
+    return nowMs - subscription.lastHeardMillis() <= epsilonMs;
   }
 
   /** The sequence up to which every invalidation was applied, in order. */
   long appliedThrough() {
-    return appliedThrough.getAsLong();
+    return subscription.watermark();
   }
 
   /** How long the bus has been silent at {@code nowMs}; 0 when delivery is synchronous. */
   long silenceMillis(long nowMs) {
-    Instant heard = lastHeard.get();
+    Instant heard = subscription.lastHeard();
     if (heard == null || heard.equals(Instant.MAX)) {
       return heard == null ? Long.MAX_VALUE : 0;
     }

@@ -115,13 +115,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.publisher =
         new WritePublisher<>(l1, l2, invalidations, invalidator, clock, tokens.node(), registry);
     invalidator.onOthersKeyInvalidation(publisher::othersInvalidated);
-    this.window =
-        new ConsistencyWindow(
-            clock,
-            invalidator::lastHeard,
-            invalidator.subscription()::lastHeardMillis, // bound: one hop less per L1 hit
-            invalidator::delivered,
-            metrics);
+    this.window = new ConsistencyWindow(clock, invalidator.subscription(), metrics);
     this.fleet =
         new FleetLoader<>(
             codec,

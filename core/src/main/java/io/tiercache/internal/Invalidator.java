@@ -226,19 +226,9 @@ final class Invalidator implements AutoCloseable {
     }
   }
 
-  /** Up to when the bus is known to have delivered everything (see {@link ConsistencyWindow}). */
-  Instant lastHeard() {
-    return subscription.lastHeard();
-  }
-
   /** The subscription to the bus, which says how current it is. */
   InvalidationBus.Subscription subscription() {
     return subscription;
-  }
-
-  /** The sequence up to which the bus has delivered every invalidation, in order. */
-  long delivered() {
-    return subscription.watermark();
   }
 
   /** The highest sequence this node has applied. */
