@@ -64,7 +64,7 @@ final class BulkLoader<V> {
     Set<String> rest = new LinkedHashSet<>();
     for (String key : keys) {
       CacheClass c = classes.resolve(key);
-      Cached<V> local = fleet.fromL1(c, key, now);
+      Cached<V> local = fleet.recheckL1(c, key, now); // getAll looked and counted already
       if (local != null && local.entry().isFreshAt(now)) {
         found.put(key, new Resolved<>(local, Tier.L1, false));
       } else {

@@ -76,7 +76,7 @@ final class FleetLoader<V> {
     long now = clock.millis();
     // Re-check L1: a caller can miss L1, then lose the CPU while another caller's load fills L1
     // and leaves the single-flight; without this it would load a value L1 already has.
-    Cached<V> local = fromL1(c, key, now);
+    Cached<V> local = recheckL1(c, key, now);
     if (local != null && local.entry().isFreshAt(now)) {
       return new Resolved<>(local, Tier.L1, false);
     }
@@ -239,6 +239,18 @@ final class FleetLoader<V> {
    */
   Cached<V> fromL1(CacheClass c, String key, long now) {
     if (!c.usesL1() || !window.l1Trusted(c, now)) {
+      return null;
+    }
+    return checked(c, key, l1.get(c, key), now);
+  }
+
+  /**
+   * {@link #fromL1(CacheClass, String, long)} without counting a refusal in {@code
+   * tiercache.l1.bypassed}: for a second look at L1 within one read (which counted it the first
+   * time), or a look that is not a read (hot-key prefetch).
+   */
+  Cached<V> recheckL1(CacheClass c, String key, long now) {
+    if (!c.usesL1() || !window.trusted(c.stalenessEpsilon().toMillis(), now)) {
       return null;
     }
     return checked(c, key, l1.get(c, key), now);
