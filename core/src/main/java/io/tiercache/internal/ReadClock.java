@@ -42,7 +42,7 @@ final class ReadClock {
 
   private final Clock exact;
   private final LongSupplier sampled; // null: read the exact clock every time
-  private final LongConsumer advance; // moves the sample to a later time; null with sampled
+  private final LongConsumer advance; // moves the sample to a later time; null when not sampled
   private final boolean ticking; // holds the sampling thread
   private volatile boolean closed;
 
