@@ -341,22 +341,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     long now = clock.millis();
     Cached<V> cached =
         fleet.toCached(c, key, Loaded.of(value, version), now, 0, fleet.generation());
-    // Recorded first, so a load of this key in flight on this node does not install its older
-    // value.
-    invalidations.record(key);
-    Object stored = l2.configured() ? l2.put(key, cached.entry(), now) : Boolean.TRUE;
-    if (Boolean.FALSE.equals(stored)) {
-      l1.invalidate(c, key); // L2 holds a newer version: this node reads that one
-    } else if (c.usesL1()) {
-      l1.put(c, key, cached.entry(), cached.value());
-    }
-    if (stored == L2Guard.NO_ANSWER) {
-      // L2 may still hold an older copy, which the other nodes would read back once told of the
-      // write: it is deleted first (or the deletion journaled), as for a published write.
-      invalidator.invalidateAfterFailedPut(key);
-    } else {
-      invalidator.announceWrite(key);
-    }
+    // As a published write, on this thread: a failed L2 put deletes and invalidates the key
+    // instead, and a version older than L2's is not kept in L1.
+    publisher.publishNow(c, key, cached);
   }
 
   /**

@@ -153,15 +153,11 @@ final class WritePublisher<V> implements AutoCloseable {
    * writes are published on the caller's thread.
    */
   void publish(CacheClass c, String key, Cached<V> cached) {
-    invalidations.record(key);
-    if (l2.configured()) {
-      recent.put(key, Boolean.TRUE);
-    }
     if (!c.usesL1()) {
-      run(new Publication<>(c, key, cached, null));
+      publishNow(c, key, cached);
       return;
     }
-    l1.put(c, key, cached.entry(), cached.value());
+    admit(c, key, cached);
     Publication<V> p =
         pending.compute(
             key,
@@ -169,6 +165,31 @@ final class WritePublisher<V> implements AutoCloseable {
                 new Publication<>(
                     c, key, cached, before == null || before.done.isDone() ? null : before));
     lanes.execute(key, () -> run(p));
+  }
+
+  /**
+   * Publishes a write the source has taken on the caller's thread: returns once L2 holds it and the
+   * other nodes were told, or, when L2 did not take it, once the key is deleted from L2 and
+   * invalidated (or both are journaled). {@code TieredCache.put} publishes this way.
+   */
+  void publishNow(CacheClass c, String key, Cached<V> cached) {
+    admit(c, key, cached);
+    run(new Publication<>(c, key, cached, null));
+  }
+
+  /**
+   * What a write does on this node before its publication: loads in flight no longer install an
+   * older value, an invalidation from another node re-deletes the key behind this put ({@link
+   * #othersInvalidated}), and L1 serves the write.
+   */
+  private void admit(CacheClass c, String key, Cached<V> cached) {
+    invalidations.record(key);
+    if (l2.configured()) {
+      recent.put(key, Boolean.TRUE);
+    }
+    if (c.usesL1()) {
+      l1.put(c, key, cached.entry(), cached.value());
+    }
   }
 
   /** This node's newest write of {@code key} that its lane has not published yet, or null. */
