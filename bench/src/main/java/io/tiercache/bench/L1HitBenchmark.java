@@ -71,7 +71,7 @@ public class L1HitBenchmark {
             .hotKeys(HotKeyOptions.DISABLED)
             .build();
     // Bounded at 1.5x the keys read: more than half full, so every hit is recorded in Caffeine's
-    // eviction policy (L1Tier.POLICY_ONE_IN says why), which the subject, far from its bound, is
+    // eviction policy (L1Tier.Lane#nearBound says why), which the subject, far from its bound, is
     // not.
     tieredNearBound =
         TieredCache.builder(ValueCodec.utf8())

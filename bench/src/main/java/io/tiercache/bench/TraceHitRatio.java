@@ -30,11 +30,11 @@ import java.util.zip.GZIPInputStream;
 /**
  * L1's hit ratio on a recorded trace against raw Caffeine of the same size on the same trace.
  *
- * <p>The L1 hit path tells Caffeine's eviction policy of one hit in 16 (docs/ARCHITECTURE.md, "The
- * L1 hit path"); this measures what that costs the hit ratio. The anchor is a Caffeine cache
- * bounded to the same number of entries that records every read; a plain LRU of that size is
- * printed as a reference. tiercache runs L1 only (no L2), hot-key prefetch off, so every miss is
- * one load.
+ * <p>The L1 hit path tells Caffeine's eviction policy of its hits only while a class's cache is
+ * more than half full (docs/ARCHITECTURE.md, "The L1 hit path"); this measures what that costs the
+ * hit ratio. The anchor is a Caffeine cache bounded to the same number of entries that records
+ * every read; a plain LRU of that size is printed as a reference. tiercache runs L1 only (no L2),
+ * hot-key prefetch off, so every miss is one load.
  *
  * <p>Traces: {@code --trace=PATH}, gzip or plain text with one integer key per line (the LIRS
  * traces; lines that are {@code *} are skipped). Default: {@code

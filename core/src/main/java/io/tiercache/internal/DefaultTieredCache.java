@@ -66,10 +66,17 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private final InvalidationRules rules;
   private final ConsistencyWindow window;
   private final ThreadCounters l1HitCounters; // where every class's L1 hits are counted
+
+  /**
+   * The sampling rate when no sampler asks for more: sampled hits watch the cache's size and the
+   * read clock ({@link #sampled}), so that a pause of the process ends within about this many hits
+   * per reading thread ({@link ReadClock}).
+   */
+  static final int SAMPLE_AT_LEAST_ONE_IN = 64;
+
   // The L1 hit's sampling (see sampled): one hit in sampleEvery is sampled, and feeds each sampler
   // when the draw's bits for it fall below its threshold.
   private final int sampleEvery;
-  private final long touchBelow; // of 2^16
   private final long hotKeyBelow; // of 2^32
   private final long staleCheckBelow; // of 2^16
 
@@ -100,7 +107,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     this.random = random;
     this.metrics = new CacheMetrics(registry);
     this.l1HitCounters = metrics.l1HitCounters();
-    this.l1 = new L1Tier<>(classes, clock, executor, metrics, options.refreshAheadFraction());
+    this.l1 = new L1Tier<>(classes, executor, metrics, options.refreshAheadFraction());
     this.l2 = new L2Guard(remote, l2Options, metrics);
     this.invalidations = new LocalInvalidations(100_000, Duration.ofMinutes(10));
     // Before any thread starts: opening the journal is what may fail here.
@@ -139,7 +146,6 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
             this::presentInL1,
             key -> refresher.submit("hot:" + key, () -> lookup(key)));
     this.sampleEvery = sampleEvery(hotKeys.sampleOneIn(), sampler.fraction());
-    this.touchBelow = (long) sampleEvery * 0x1_0000L / L1Tier.POLICY_ONE_IN;
     this.hotKeyBelow =
         hotKeyOptions.enabled() ? (long) sampleEvery * 0x1_0000_0000L / hotKeys.sampleOneIn() : 0;
     this.staleCheckBelow = (long) Math.ceil(sampler.fraction() * sampleEvery * 0x1_0000L);
@@ -165,7 +171,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
         ThreadCounters.Cell cell = l1HitCounters.cell();
         cell.increment(lane.hitSlot());
         if (lane.nearBound()) {
-          lane.touch(key); // the policy may evict soon: it sees every hit (see POLICY_ONE_IN)
+          lane.touch(key); // the policy may evict soon: it sees every hit (see Lane#nearBound)
         }
         if (cell.sampleDue(sampleEvery)) {
           sampled(lane, key, inL1, now, cell.draw());
@@ -189,17 +195,14 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   /**
    * What a sampled L1 hit feeds, each with the chance that makes its overall rate the configured
-   * one, given that one hit in {@link #sampleEvery} is sampled: Caffeine's eviction policy (one hit
-   * in {@link L1Tier#POLICY_ONE_IN}, unless the cache is near its bound and every hit feeds it),
-   * hot-key detection (one in {@code sampleOneIn}) and the stale-read sampler (its fraction). Each
-   * takes its own bits of {@code draw}. Every sampled hit also brings the read clock up to date if
-   * its sampling thread fell behind ({@link ReadClock#catchUp}).
+   * one, given that one hit in {@link #sampleEvery} is sampled: hot-key detection (one in {@code
+   * sampleOneIn}) and the stale-read sampler (its fraction), each taking its own bits of {@code
+   * draw}. Every sampled hit also looks at how full the class's cache is ({@link
+   * L1Tier.Lane#notePressure}) and brings the read clock up to date if its sampling thread fell
+   * behind ({@link ReadClock#catchUp}).
    */
   private void sampled(L1Tier.Lane<V> lane, String key, Cached<V> inL1, long now, long draw) {
     readClock.catchUp(); // after a pause of the process, before the sampling thread runs again
-    if (!lane.nearBound() && (draw & 0xFFFF) < touchBelow) {
-      lane.touch(key);
-    }
     lane.notePressure(draw);
     if (((draw >>> 16) & 0xFFFF_FFFFL) < hotKeyBelow) {
       hotKeys.offer(key);
@@ -211,10 +214,10 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   /**
    * How often an L1 hit is sampled: as often as the most frequent of the samplers it feeds needs,
-   * and at most {@link L1Tier#POLICY_ONE_IN}.
+   * and at least one hit in {@link #SAMPLE_AT_LEAST_ONE_IN}.
    */
   private static int sampleEvery(int hotKeyOneIn, double staleFraction) {
-    int every = Math.min(L1Tier.POLICY_ONE_IN, hotKeyOneIn);
+    int every = Math.min(SAMPLE_AT_LEAST_ONE_IN, hotKeyOneIn);
     if (staleFraction > 0) {
       every = (int) Math.min(every, Math.max(1, Math.floor(1 / staleFraction)));
     }

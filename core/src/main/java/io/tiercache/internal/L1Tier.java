@@ -10,7 +10,6 @@ import io.tiercache.classes.CacheClasses;
 import io.tiercache.classes.ExpiryMode;
 import io.tiercache.classes.RefreshStrategy;
 import io.tiercache.spi.Entry;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -116,8 +115,9 @@ final class L1Tier<V> {
     private final long maxBytes; // the class's byte bound; 0 when it is bounded by entries
     private final int hitSlot; // where a thread's cell counts the class's L1 hits
     private volatile boolean retired;
-    // Whether the cache holds more than half its bound; set on sampled hits (see touchEvery).
-    // Plain: a stale value only records a few hits more or fewer in the policy.
+    // Whether the cache holds more than half its bound (see nearBound); looked at again on stores,
+    // which alone grow the cache, and on sampled hits. Plain: a stale value only records a few
+    // hits more or fewer in the policy.
     private boolean nearBound;
 
     Lane(
@@ -181,27 +181,29 @@ final class L1Tier<V> {
 
     /**
      * Whether every hit must be recorded in the eviction policy: the cache holds more than half its
-     * bound, so the policy may soon choose what to evict. Below that, one hit in {@link
-     * #POLICY_ONE_IN} is.
+     * bound, so the policy may soon choose what to evict. Below that, L1 hits read the index only
+     * and Caffeine sees none of them. Nothing is lost: Caffeine itself keeps no frequencies below
+     * half the bound (its sketch starts there) and evicts nothing, so those reads would only
+     * reorder its recency queues, which every hit above half reorders again before the cache is
+     * full. Recording every hit near the bound matches raw Caffeine's hit ratio on the recorded
+     * traces ({@code bin/bench hitratio}); recording one in 16 always cost up to 2.6 points.
      */
     boolean nearBound() {
       return nearBound;
     }
 
     /**
-     * Looks at how full the cache is again ({@link #nearBound}); on sampled hits. Entries are
-     * counted without a lock; Caffeine takes its eviction lock to report a weight, so a
-     * byte-bounded class looks at one sampled hit in 64 ({@code draw} picks which).
+     * Looks at how full the cache is again ({@link #nearBound}); after every store, and on sampled
+     * hits. Entries are counted without a lock; Caffeine takes its eviction lock to report a
+     * weight, so on hits a byte-bounded class looks at one sampled hit in 64 ({@code draw} picks
+     * which, and 0 always looks).
      */
     void notePressure(long draw) {
-      if (cache == null) {
+      if (cache == null || (maxBytes > 0 && ((draw >>> 40) & 63) != 0)) {
         return;
       }
       boolean near;
       if (maxBytes > 0) {
-        if (((draw >>> 40) & 63) != 0) {
-          return;
-        }
         near = eviction.weightedSize().orElse(0) > maxBytes / 2;
       } else {
         near = cache.estimatedSize() > cls.l1MaxEntries() / 2;
@@ -213,19 +215,6 @@ final class L1Tier<V> {
       }
     }
   }
-
-  /**
-   * Below half its bound, one L1 hit in this many is recorded in a class's Caffeine eviction policy
-   * (the rest read the index only); above it, every hit is ({@link Lane#nearBound}). Recording one
-   * hit in 16 always cost the hit ratio up to 2.6 points on a recorded trace ({@code bin/bench
-   * hitratio}, LIRS 2_pools, 100 entries); recording every hit near the bound matches raw Caffeine,
-   * and a cache far from its bound evicts nothing whatever its policy knows. So the rate below half
-   * the bound only needs to keep some frequency history for when the cache fills: one in 64 stayed
-   * within a point of raw Caffeine on the four LIRS traces (lirs_sprite at 100 entries: -0.76
-   * points, against -0.07 at one in 16), and sampling a quarter as often raised the L1 hit's
-   * throughput by about a tenth ({@code bin/bench l1}).
-   */
-  static final int POLICY_ONE_IN = 64;
 
   /**
    * The classes in force and their lanes by position in {@link CacheClasses#all()} and by name:
@@ -243,7 +232,6 @@ final class L1Tier<V> {
   /** Per-entry bytes beyond key and value that a byte-bounded class counts: maps, nodes, copy. */
   private static final int ENTRY_OVERHEAD_BYTES = 128;
 
-  private final Clock clock;
   private final Executor executor;
   private final CacheMetrics metrics;
   private final double refreshAheadFraction;
@@ -261,12 +249,7 @@ final class L1Tier<V> {
   private volatile Routing<V> routing;
 
   L1Tier(
-      CacheClasses classes,
-      Clock clock,
-      Executor executor,
-      CacheMetrics metrics,
-      double refreshAheadFraction) {
-    this.clock = clock;
+      CacheClasses classes, Executor executor, CacheMetrics metrics, double refreshAheadFraction) {
     this.executor = executor;
     this.metrics = metrics;
     this.refreshAheadFraction = refreshAheadFraction;
@@ -425,6 +408,7 @@ final class L1Tier<V> {
                 index.put(k, copy);
                 return copy;
               });
+      lane.notePressure(0); // a store may be what takes the cache past half its bound
     }
   }
 
@@ -525,10 +509,5 @@ final class L1Tier<V> {
   /** For tests: how many copies the index holds. */
   int indexSize() {
     return index.size();
-  }
-
-  long estimatedSize(CacheClass c) {
-    Cache<String, Cached<V>> cache = routing.cache(c.name());
-    return cache == null ? 0 : cache.estimatedSize();
   }
 }
