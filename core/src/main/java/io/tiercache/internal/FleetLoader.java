@@ -238,10 +238,7 @@ final class FleetLoader<V> {
    * delivered.
    */
   Cached<V> fromL1(CacheClass c, String key, long now) {
-    if (!c.usesL1() || !window.l1Trusted(c, now)) {
-      return null;
-    }
-    return checked(c, key, l1.get(c, key), now);
+    return fromL1(c, key, now, true);
   }
 
   /**
@@ -250,7 +247,15 @@ final class FleetLoader<V> {
    * time), or a look that is not a read (hot-key prefetch).
    */
   Cached<V> recheckL1(CacheClass c, String key, long now) {
-    if (!c.usesL1() || !window.trusted(c.stalenessEpsilon().toMillis(), now)) {
+    return fromL1(c, key, now, false);
+  }
+
+  private Cached<V> fromL1(CacheClass c, String key, long now, boolean countRefusal) {
+    if (!c.usesL1()) {
+      return null;
+    }
+    long epsilonMs = c.stalenessEpsilon().toMillis();
+    if (countRefusal ? !window.l1Trusted(c, epsilonMs, now) : !window.trusted(epsilonMs, now)) {
       return null;
     }
     return checked(c, key, l1.get(c, key), now);
