@@ -37,7 +37,11 @@ public final class BenchMain {
             L1HitBenchmark.class,
             "rawCaffeine",
             "tieredCache",
-            List.of("caffeineWithExpiry", "tieredCacheNoHotKeys", "tieredCacheNearBound"),
+            List.of(
+                "caffeineWithExpiry",
+                "caffeineWithStats",
+                "tieredCacheNoHotKeys",
+                "tieredCacheNearBound"),
             Mode.Throughput,
             2,
             0.5));

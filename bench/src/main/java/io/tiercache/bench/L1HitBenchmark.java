@@ -25,12 +25,13 @@ import org.openjdk.jmh.annotations.TearDown;
  * An L1 hit through {@code TieredCache.get} against its anchor, a raw Caffeine {@code getIfPresent}
  * of the same keys and values. All read 1,024 hot keys round-robin per thread.
  *
- * <p>Three references explain the ratio and are not judged: {@link #caffeineWithExpiry}, Caffeine
+ * <p>Four references explain the ratio and are not judged: {@link #caffeineWithExpiry}, Caffeine
  * with per-entry expiry read from a ticker on the wall clock (what L1 would cost if Caffeine kept
- * the deadlines), {@link #tieredCacheNoHotKeys}, tiercache with hot-key sampling off, and {@link
- * #tieredCacheNearBound}, tiercache whose class is bounded at 1.5x the keys read, so that every hit
- * is also recorded in Caffeine's eviction policy. The subject is tiercache as built by default, far
- * from its class's bound.
+ * the deadlines), {@link #caffeineWithStats}, Caffeine counting its hits ({@code recordStats()},
+ * what exact hit counts cost Caffeine itself), {@link #tieredCacheNoHotKeys}, tiercache with
+ * hot-key sampling off, and {@link #tieredCacheNearBound}, tiercache whose class is bounded at 1.5x
+ * the keys read, so that every hit is also recorded in Caffeine's eviction policy. The subject is
+ * tiercache as built by default, far from its class's bound.
  */
 @State(Scope.Benchmark)
 public class L1HitBenchmark {
@@ -38,6 +39,7 @@ public class L1HitBenchmark {
   private String[] keys;
   private Cache<String, String> caffeine;
   private Cache<String, String> caffeineWithExpiry;
+  private Cache<String, String> caffeineWithStats;
   private TieredCache<String> tiered;
   private TieredCache<String> tieredNoHotKeys;
   private TieredCache<String> tieredNearBound;
@@ -52,6 +54,7 @@ public class L1HitBenchmark {
     keys = new String[KEYS];
     caffeine = Caffeine.newBuilder().maximumSize(100_000).build();
     caffeineWithExpiry = expiringLikeL1(Clock.systemUTC());
+    caffeineWithStats = Caffeine.newBuilder().maximumSize(100_000).recordStats().build();
     CacheClasses classes =
         CacheClasses.of(
             List.of(
@@ -88,6 +91,7 @@ public class L1HitBenchmark {
       keys[i] = "hot:" + i;
       caffeine.put(keys[i], "value-of-" + keys[i]);
       caffeineWithExpiry.put(keys[i], "value-of-" + keys[i]);
+      caffeineWithStats.put(keys[i], "value-of-" + keys[i]);
       tiered.get(keys[i]);
       tieredNoHotKeys.get(keys[i]);
       tieredNearBound.get(keys[i]);
@@ -148,6 +152,11 @@ public class L1HitBenchmark {
   @Benchmark
   public String caffeineWithExpiry(Cursor c) {
     return caffeineWithExpiry.getIfPresent(keys[c.i++ & (KEYS - 1)]);
+  }
+
+  @Benchmark
+  public String caffeineWithStats(Cursor c) {
+    return caffeineWithStats.getIfPresent(keys[c.i++ & (KEYS - 1)]);
   }
 
   @Benchmark
