@@ -43,12 +43,10 @@ final class ConsistencyWindow {
         .register(metrics.registry());
   }
 
-  /** Whether L1 copies of class {@code c} may be served at {@code nowMs}; counts refusals. */
-  boolean l1Trusted(CacheClass c, long nowMs) {
-    return l1Trusted(c, c.stalenessEpsilon().toMillis(), nowMs);
-  }
-
-  /** {@link #l1Trusted(CacheClass, long)} with the class's epsilon already in milliseconds. */
+  /**
+   * Whether L1 copies of class {@code c}, whose staleness epsilon is {@code epsilonMs}, may be
+   * served at {@code nowMs}; counts refusals.
+   */
   boolean l1Trusted(CacheClass c, long epsilonMs, long nowMs) {
     if (trusted(epsilonMs, nowMs)) {
       return true;

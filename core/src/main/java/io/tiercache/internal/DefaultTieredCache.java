@@ -441,8 +441,9 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   /** Whether L1 has a fresh copy of {@code key}, or its class keeps none (no prefetch then). */
   private boolean presentInL1(String key) {
     CacheClass c = classes.resolve(key);
-    Cached<V> cached = c.usesL1() ? fleet.recheckL1(c, key, clock.millis()) : null;
-    return !c.usesL1() || (cached != null && cached.entry().isFreshAt(clock.millis()));
+    long now = clock.millis();
+    Cached<V> cached = fleet.recheckL1(c, key, now); // null for a class without L1
+    return !c.usesL1() || (cached != null && cached.entry().isFreshAt(now));
   }
 
   /** For tests in this package: runs one hot-key round now. */
