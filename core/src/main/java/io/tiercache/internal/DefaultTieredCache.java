@@ -203,7 +203,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
    */
   private void sampled(L1Tier.Lane<V> lane, String key, Cached<V> inL1, long now, long draw) {
     readClock.catchUp(); // after a pause of the process, before the sampling thread runs again
-    lane.notePressure(draw);
+    lane.notePressure();
     if (((draw >>> 16) & 0xFFFF_FFFFL) < hotKeyBelow) {
       hotKeys.offer(key);
     }

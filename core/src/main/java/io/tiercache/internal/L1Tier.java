@@ -194,12 +194,10 @@ final class L1Tier<V> {
 
     /**
      * Looks at how full the cache is again ({@link #nearBound}); after every store, and on sampled
-     * hits. Entries are counted without a lock; Caffeine takes its eviction lock to report a
-     * weight, so on hits a byte-bounded class looks at one sampled hit in 64 ({@code draw} picks
-     * which, and 0 always looks).
+     * hits. Neither count takes a lock: Caffeine reports entries and weight from fields.
      */
-    void notePressure(long draw) {
-      if (cache == null || (maxBytes > 0 && ((draw >>> 40) & 63) != 0)) {
+    void notePressure() {
+      if (cache == null) {
         return;
       }
       boolean near;
@@ -408,7 +406,7 @@ final class L1Tier<V> {
                 index.put(k, copy);
                 return copy;
               });
-      lane.notePressure(0); // a store may be what takes the cache past half its bound
+      lane.notePressure(); // a store may be what takes the cache past half its bound
     }
   }
 

@@ -9,6 +9,7 @@ import io.tiercache.TieredCache;
 import io.tiercache.ValueCodec;
 import io.tiercache.classes.CacheClass;
 import io.tiercache.classes.CacheClasses;
+import io.tiercache.classes.DataSize;
 import io.tiercache.internal.L1Tier.Cached;
 import io.tiercache.testing.CountingLoader;
 import io.tiercache.testing.ManualClock;
@@ -149,6 +150,39 @@ class L1IndexTest {
       }
     }
     assertThat(cache.l1().laneOf("k:0").nearBound()).as("31 of 100, after sampled hits").isFalse();
+  }
+
+  /**
+   * The same for a class bounded by bytes: each copy here weighs about 136 bytes (the value, twice
+   * the key's length and the per-entry overhead), so 30 copies hold less than half of 10,000 bytes
+   * and 40 more than half.
+   */
+  @Test
+  void aByteBoundedCacheMoreThanHalfFull_recordsEveryHitInItsPolicy() {
+    DefaultTieredCache<String> cache =
+        cache(
+            CacheClass.builder("bytes", "*")
+                .ttl(Duration.ofHours(1))
+                .l1MaxBytes(DataSize.ofBytes(10_000))
+                .build());
+    load(cache, 0, 30);
+    assertThat(cache.l1().laneOf("k:0").nearBound()).as("about 4,100 of 10,000 bytes").isFalse();
+    load(cache, 30, 40);
+    assertThat(cache.l1().laneOf("k:0").nearBound())
+        .as("about 5,500 of 10,000 bytes, no read since")
+        .isTrue();
+
+    for (int i = 0; i < 20; i++) {
+      cache.invalidate("k:" + i);
+    }
+    for (int round = 0; round < 20; round++) {
+      for (int i = 20; i < 40; i++) {
+        cache.get("k:" + i);
+      }
+    }
+    assertThat(cache.l1().laneOf("k:0").nearBound())
+        .as("about 2,700 bytes, after sampled hits")
+        .isFalse();
   }
 
   /** Loads keys k:{from} to k:{to - 1} into L1. */
