@@ -10,6 +10,8 @@ import io.tiercache.L2Options;
 import io.tiercache.TieredCache;
 import io.tiercache.TieredCacheBuilder;
 import io.tiercache.ValueCodec;
+import io.tiercache.classes.CacheClass;
+import io.tiercache.classes.CacheClasses;
 import io.tiercache.redis.local.LocalRedisServer;
 import io.tiercache.spi.Entry;
 import io.tiercache.spi.RemoteTier;
@@ -44,6 +46,19 @@ final class Fleet implements AutoCloseable {
    * matter of timing. A test that wants it turns it on in its {@code config}.
    */
   static final HotKeyOptions NO_HOT_KEY_PREFETCH = HotKeyOptions.DISABLED;
+
+  /**
+   * One class for every key, for tests about writes and invalidation: nothing expires during a test
+   * (five minutes of TTL), and a node whose bus is briefly late goes on serving from L1 (five
+   * seconds of staleness epsilon), so that what a test sees is the write path, not a deadline.
+   */
+  static final CacheClasses ONE_CLASS =
+      CacheClasses.of(
+          List.of(
+              CacheClass.builder("c", "*")
+                  .ttl(Duration.ofMinutes(5))
+                  .stalenessEpsilon(Duration.ofSeconds(5))
+                  .build()));
 
   /** One cache instance of the fleet and its meters. */
   record Node(String id, TieredCache<String> cache, MeterRegistry meters) {

@@ -6,11 +6,7 @@ import io.tiercache.CacheLoader;
 import io.tiercache.Loaded;
 import io.tiercache.Lookup;
 import io.tiercache.Tier;
-import io.tiercache.classes.CacheClass;
-import io.tiercache.classes.CacheClasses;
 import io.tiercache.redis.local.LocalRedisServer;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,14 +26,6 @@ import org.junit.jupiter.api.Test;
  */
 class NoStaleSetIT {
   private static final String KEY = "k";
-  private static final CacheClasses CLASSES =
-      CacheClasses.of(
-          List.of(
-              CacheClass.builder("c", "*")
-                  .ttl(Duration.ofMinutes(5))
-                  .stalenessEpsilon(Duration.ofSeconds(5))
-                  .build()));
-
   private static LocalRedisServer redis;
 
   private final Map<String, Loaded<String>> source = new ConcurrentHashMap<>();
@@ -61,8 +49,8 @@ class NoStaleSetIT {
   void startNodes() {
     fleet = new Fleet(redis);
     source.put(KEY, Loaded.of("v1", 1));
-    a = fleet.node("a", n -> n.classes(CLASSES).loader(pausedAfterReading()));
-    b = fleet.node("b", n -> n.classes(CLASSES).loader(source::get));
+    a = fleet.node("a", n -> n.classes(Fleet.ONE_CLASS).loader(pausedAfterReading()));
+    b = fleet.node("b", n -> n.classes(Fleet.ONE_CLASS).loader(source::get));
   }
 
   @AfterEach
@@ -107,7 +95,7 @@ class NoStaleSetIT {
     // A reaches L2 (its L1 holds nothing, v1 least of all); B still has its own write in L1.
     assertRead(a, "v2", Tier.L2);
     assertRead(b, "v2", Tier.L1);
-    assertRead(fleet.node("c", n -> n.classes(CLASSES).loader(source::get)), "v2", Tier.L2);
+    assertRead(fleet.node("c", n -> n.classes(Fleet.ONE_CLASS).loader(source::get)), "v2", Tier.L2);
   }
 
   @Test
@@ -125,7 +113,7 @@ class NoStaleSetIT {
     // Nothing was left to serve: A's read goes to the source again, and finds v2.
     assertRead(a, "v2", Tier.SOURCE);
     assertRead(b, "v2", Tier.L2);
-    assertRead(fleet.node("c", n -> n.classes(CLASSES).loader(source::get)), "v2", Tier.L2);
+    assertRead(fleet.node("c", n -> n.classes(Fleet.ONE_CLASS).loader(source::get)), "v2", Tier.L2);
   }
 
   @Test

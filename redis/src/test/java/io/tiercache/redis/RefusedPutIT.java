@@ -16,8 +16,6 @@ import io.tiercache.Lookup;
 import io.tiercache.Tier;
 import io.tiercache.TieredCache;
 import io.tiercache.ValueCodec;
-import io.tiercache.classes.CacheClass;
-import io.tiercache.classes.CacheClasses;
 import io.tiercache.redis.local.LocalRedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,14 +34,6 @@ import org.junit.jupiter.api.Test;
  */
 class RefusedPutIT {
   private static final String USER = "writer";
-  private static final CacheClasses CLASSES =
-      CacheClasses.of(
-          List.of(
-              CacheClass.builder("c", "*")
-                  .ttl(Duration.ofMinutes(5))
-                  .stalenessEpsilon(Duration.ofSeconds(5))
-                  .build()));
-
   private static LocalRedisServer redis;
   private static RedisClient adminClient;
   private static StatefulRedisConnection<String, String> admin;
@@ -128,7 +118,7 @@ class RefusedPutIT {
     opened.add(bus);
     TieredCache<String> cache =
         TieredCache.builder(ValueCodec.utf8())
-            .classes(CLASSES)
+            .classes(Fleet.ONE_CLASS)
             .loader(source)
             .remoteTier(RedisRemoteTier.standalone(l2, Fleet.PATIENT_REDIS))
             .l2Options(Fleet.PATIENT_L2)
