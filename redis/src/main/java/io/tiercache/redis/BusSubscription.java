@@ -53,8 +53,7 @@ final class BusSubscription implements InvalidationBus.Subscription {
   private final AtomicLong gaps = new AtomicLong();
   // Written by the subscriber thread only; volatile for readers elsewhere.
   private volatile long position;
-  private volatile Instant lastHeard = Instant.EPOCH;
-  private volatile long lastHeardMillis; // the same, for the L1 hit path: a field read
+  private volatile long lastHeardMillis; // every L1 hit reads it: a long rather than an Instant
   private volatile boolean closed;
 
   BusSubscription(
@@ -87,7 +86,7 @@ final class BusSubscription implements InvalidationBus.Subscription {
 
   @Override
   public Instant lastHeard() {
-    return lastHeard;
+    return Instant.ofEpochMilli(lastHeardMillis); // Instant.EPOCH until first heard
   }
 
   @Override
@@ -114,12 +113,11 @@ final class BusSubscription implements InvalidationBus.Subscription {
           checkForLostEntries();
           checkPosition = false;
         }
-        Instant sent = clock.instant();
+        long sent = clock.millis();
         List<StreamMessage<String, byte[]>> batch = read();
         deliver(batch);
         if (batch.size() < options.readBatch()) {
-          lastHeardMillis = sent.toEpochMilli();
-          lastHeard = sent;
+          lastHeardMillis = sent;
         }
         failures = 0;
       } catch (InterruptedException e) {
