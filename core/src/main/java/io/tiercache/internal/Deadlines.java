@@ -85,8 +85,12 @@ final class Deadlines {
     if (c.refreshStrategy() != RefreshStrategy.EARLY_PROBABILISTIC) {
       return true;
     }
-    double lead = Math.max(1, e.computeMillis()) * c.earlyRefreshBeta() * MAX_NEG_LN_U;
-    return e.freshUntilMs() - now <= lead;
+    return e.freshUntilMs() - now <= xfetchLeadMs(c, e);
+  }
+
+  /** XFetch's largest possible lead for {@code e}: no draw refreshes it earlier before expiry. */
+  static double xfetchLeadMs(CacheClass c, Entry e) {
+    return Math.max(1, e.computeMillis()) * c.earlyRefreshBeta() * MAX_NEG_LN_U;
   }
 
   /**

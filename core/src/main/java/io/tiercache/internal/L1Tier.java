@@ -43,7 +43,8 @@ final class L1Tier<V> {
     private final Entry entry;
     private final V value;
     private final Lane<V> lane;
-    final long freshUntilMs;
+    // Until when the copy is served as it is (Lane#asIsUntil); Long.MIN_VALUE without a lane.
+    final long asIsUntilMs;
     final long generation;
 
     Cached(Entry entry, V value) {
@@ -54,7 +55,7 @@ final class L1Tier<V> {
       this.entry = entry;
       this.value = value;
       this.lane = lane;
-      this.freshUntilMs = entry.freshUntilMs();
+      this.asIsUntilMs = lane == null ? Long.MIN_VALUE : lane.asIsUntil(entry);
       this.generation = entry.generation();
     }
 
@@ -98,7 +99,8 @@ final class L1Tier<V> {
    * in L1) and its meters ({@code null} then too), its staleness epsilon, and {@code asIsBeyondMs}:
    * a fresh copy with more than that left before its fresh deadline is served with nothing more to
    * do (no exact clock read, no slide, no refresh-ahead; {@code Long.MAX_VALUE} for a sliding
-   * class, whose reads may each move the deadline).
+   * class, whose reads may each move the deadline). A copy stored under the lane carries the
+   * resulting deadline ({@link Cached#asIsUntilMs}).
    *
    * <p>A lane belongs to one routing (one set of classes in force): reconfiguration makes new lanes
    * for every class and retires the old ones. A copy stamped with a lane that is not retired was
@@ -114,11 +116,16 @@ final class L1Tier<V> {
     private final Policy.Eviction<String, Cached<V>> eviction;
     private final long maxBytes; // the class's byte bound; 0 when it is bounded by entries
     private final int hitSlot; // where a thread's cell counts the class's L1 hits
+    private final HitCountMode hitCountMode; // null when the class keeps no L1
     private volatile boolean retired;
     // Whether the cache holds more than half its bound (see nearBound); looked at again on stores,
     // which alone grow the cache, and on sampled hits. Plain: a stale value only records a few
     // hits more or fewer in the policy.
     private boolean nearBound;
+    // Whether the common hit counts each hit (true) or the sampled hits estimate them: the mode of
+    // hitCountMode, copied here so that the hit reads it from the lane. Plain and written only on
+    // a change, as nearBound; a hit that reads it late is counted under the mode it read, once.
+    private boolean countsEachHit = true;
 
     Lane(
         CacheClass cls,
@@ -135,6 +142,7 @@ final class L1Tier<V> {
       this.eviction = cache == null ? null : cache.policy().eviction().orElse(null);
       this.maxBytes = cls.l1MaxBytes().bytes();
       this.hitSlot = meters == null ? -1 : meters.l1Hits.slot();
+      this.hitCountMode = meters == null ? null : new HitCountMode(meters.l1Hits);
     }
 
     CacheClass cls() {
@@ -156,17 +164,43 @@ final class L1Tier<V> {
       return hitSlot;
     }
 
-    /** Whether the class refreshes early at random (XFetch): a hit near the deadline may draw. */
-    boolean xfetch() {
-      return xfetch;
+    /**
+     * Whether the common hit counts each hit in its thread's cell; otherwise each sampled hit adds
+     * the sampling period (see {@link HitCountMode}).
+     */
+    boolean countsEachHit() {
+      return countsEachHit;
+    }
+
+    /**
+     * Looks at the class's hit rate if a look is due ({@link HitCountMode#check}); sampled hits.
+     */
+    void checkHitRate(long nowMs) {
+      boolean each = !hitCountMode.check(nowMs);
+      if (each != countsEachHit) {
+        countsEachHit = each; // written only on a change, for the reason of nearBound
+      }
     }
 
     long stalenessEpsilonMs() {
       return stalenessEpsilonMs;
     }
 
-    long asIsBeyondMs() {
-      return asIsBeyondMs;
+    /**
+     * Until when a copy of {@code e} is served with nothing more to do, on the deadline alone:
+     * {@code asIsBeyondMs} before its fresh deadline, or, for an XFetch class, XFetch's largest
+     * possible lead if that is further ({@link Deadlines#mayBeDue}); {@code Long.MIN_VALUE} for a
+     * sliding class. Computed once, when the copy is stored, so that the hit compares one field.
+     */
+    long asIsUntil(Entry e) {
+      if (asIsBeyondMs == Long.MAX_VALUE) {
+        return Long.MIN_VALUE;
+      }
+      long margin = asIsBeyondMs;
+      if (xfetch) {
+        margin = Math.max(margin, (long) Math.floor(Deadlines.xfetchLeadMs(cls, e)));
+      }
+      return e.freshUntilMs() - margin;
     }
 
     /** Whether the classes this lane was made for are still in force. */
@@ -382,6 +416,14 @@ final class L1Tier<V> {
    */
   Cached<V> peek(String key) {
     return index.get(key);
+  }
+
+  /**
+   * The index itself, which {@link DefaultTieredCache#get} reads as {@link #peek} does, one hop
+   * sooner: the hit's first read starts its longest chain of dependent reads. Callers only read it.
+   */
+  ConcurrentHashMap<String, Cached<V>> indexForReads() {
+    return index;
   }
 
   /** The cached entry of {@code key}, or {@code null}. */

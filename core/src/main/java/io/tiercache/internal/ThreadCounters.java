@@ -55,9 +55,7 @@ final class ThreadCounters extends PerThread<ThreadCounters.Cell> {
     return new Counter(slots++);
   }
 
-  /**
-   * The calling thread's cell: the L1 hit path counts there and takes its sampling draws from it.
-   */
+  /** The calling thread's cell: the L1 hit path counts there. */
   Cell cell() {
     return get();
   }
@@ -127,8 +125,6 @@ final class ThreadCounters extends PerThread<ThreadCounters.Cell> {
   /** A cell's state: see {@link Cell}. */
   abstract static class CellFields extends CellPaddingBefore {
     long[] counts = new long[PAD + 8 + PAD]; // through COUNTS when read by another thread
-    int countdown = 1;
-    long seed = java.util.concurrent.ThreadLocalRandom.current().nextLong() | 1; // not 0
   }
 
   /** See {@link CellPaddingBefore}. */
@@ -137,21 +133,21 @@ final class ThreadCounters extends PerThread<ThreadCounters.Cell> {
     private long q01, q02, q03, q04, q05, q06, q07, q08;
   }
 
-  /**
-   * One thread's counts by slot, and what the hit path samples with: a countdown to the next
-   * sampled read and a pseudo-random stream (xorshift64*, Vigna 2016). A hit decrements the
-   * countdown and draws only when it reaches zero, about once in {@code every} hits ({@link
-   * #sampleDue}); the draws then decide what the sampled read feeds.
-   */
+  /** One thread's counts by slot. */
   static final class Cell extends CellPaddingAfter {
     /** Adds one at {@code slot}; only the owning thread calls this. */
     void increment(int slot) {
+      add(slot, 1);
+    }
+
+    /** Adds {@code n} at {@code slot}; only the owning thread calls this. */
+    void add(int slot, long n) {
       long[] c = counts; // a plain read: only this thread writes it
       int at = PAD + slot;
       if (at >= c.length - PAD) {
         c = grow(slot);
       }
-      COUNT.setOpaque(c, at, c[at] + 1);
+      COUNT.setOpaque(c, at, c[at] + n);
     }
 
     /** Room for {@code slot}: the counts copied into a larger array, published for readers. */
@@ -160,30 +156,6 @@ final class ThreadCounters extends PerThread<ThreadCounters.Cell> {
           Arrays.copyOf(counts, PAD + Math.max(slot + 1, 2 * (counts.length - 2 * PAD)) + PAD);
       COUNTS.setRelease(this, c);
       return c;
-    }
-
-    /**
-     * Whether this read is a sampled one. Countdowns are drawn uniformly from 1 to {@code 2 * every
-     * - 1}, so one read in {@code every} is sampled on average, at random points (a fixed period
-     * would sample the same keys of a round-robin reader again and again). Only the owning thread
-     * calls this.
-     */
-    boolean sampleDue(int every) {
-      if (--countdown > 0) {
-        return false;
-      }
-      countdown = 1 + (int) ((draw() >>> 33) % (2L * every - 1));
-      return true;
-    }
-
-    /** The next draw, uniform over 64 bits; only the owning thread calls this. */
-    long draw() {
-      long x = seed;
-      x ^= x >>> 12;
-      x ^= x << 25;
-      x ^= x >>> 27;
-      seed = x;
-      return x * 0x2545F4914F6CDD1DL;
     }
   }
 }

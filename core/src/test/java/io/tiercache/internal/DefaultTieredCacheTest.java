@@ -107,13 +107,13 @@ class DefaultTieredCacheTest {
         source.put("k", "v2", 2);
         int servedStale = 0;
         for (int i = 0;
-            i < 4 * DefaultTieredCache.SAMPLE_AT_LEAST_ONE_IN && "v1".equals(wall.get("k"));
+            i < 32 * DefaultTieredCache.SAMPLE_AT_LEAST_ONE_IN && "v1".equals(wall.get("k"));
             i++) {
           servedStale++;
         }
-        // Sampled hits come less than twice the sampling period apart, and the first catches the
-        // clock up.
-        assertThat(servedStale).isLessThan(2 * DefaultTieredCache.SAMPLE_AT_LEAST_ONE_IN);
+        // Each hit is sampled with a chance of 1 in 64 and the first sampled one catches the clock
+        // up: 64 stale hits expected, more than 22 times that with a chance of e^-22 (3 in 10^10).
+        assertThat(servedStale).isLessThan(22 * DefaultTieredCache.SAMPLE_AT_LEAST_ONE_IN);
         assertThat(wall.get("k")).isEqualTo("v2");
         assertThat(source.loads()).isEqualTo(loads + 1);
       } finally {
@@ -139,6 +139,58 @@ class DefaultTieredCacheTest {
                 .functionCounter()
                 .count())
         .isEqualTo(2);
+  }
+
+  /**
+   * HitCountMode: a class's L1 hits are counted one by one while it has few a second, estimated
+   * from the sampled hits (64 for each) while it has many, and counted one by one again when the
+   * rate falls. The manual clock stands still between its moves, so only the hits decide the rate.
+   */
+  @Test
+  void l1Hits_countedEachWhileFew_estimatedWhileMany_andEachAgainWhenFewAgain() {
+    source.put("k", "v1", 1);
+    cache.get("k"); // the miss that loads it
+    for (int i = 0; i < 1_000; i++) {
+      cache.get("k");
+    }
+    assertThat(l1Hits()).as("a few hits, each counted").isEqualTo(1_000);
+
+    for (int i = 0; i < 200_000; i++) {
+      cache.get("k");
+    }
+    clock.advance(Duration.ofSeconds(1)); // 201,000 hits in that second: above 100,000
+    for (int i = 0; i < 2_000; i++) {
+      cache.get("k"); // a sampled hit among them looks at the rate (missed with a chance e^-31)
+    }
+    double before = l1Hits();
+    int many = 640_001;
+    for (int i = 0; i < many; i++) {
+      cache.get("k");
+    }
+    double estimated = l1Hits() - before;
+    assertThat(estimated % 64).as("added 64 at a time: estimated").isZero();
+    // Standard error sqrt(640,001 * 63) = 6,350 hits, 1%; 5% is five of them.
+    assertThat(estimated).isBetween(many * 0.95, many * 1.05);
+
+    clock.advance(Duration.ofSeconds(40)); // about 16,000 hits a second since: below 25,000
+    for (int i = 0; i < 2_000; i++) {
+      cache.get("k");
+    }
+    double settled = l1Hits();
+    for (int i = 0; i < 1_001; i++) {
+      cache.get("k");
+    }
+    assertThat(l1Hits() - settled).as("each counted again").isEqualTo(1_001);
+    assertThat(source.loads()).isEqualTo(1);
+  }
+
+  private double l1Hits() {
+    return registry
+        .get("tiercache.gets")
+        .tag("tier", "l1")
+        .tag("result", "hit")
+        .functionCounter()
+        .count();
   }
 
   @Test

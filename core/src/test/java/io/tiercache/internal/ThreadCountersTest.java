@@ -154,24 +154,15 @@ class ThreadCountersTest {
   }
 
   @Test
-  void samplesOneCallInEvery_onAverage_atRandomPoints() {
-    ThreadCounters.Cell cell = new ThreadCounters().cell();
-    int calls = 1_600_000;
-    int sampled = 0;
-    int[] byPhase = new int[16]; // a fixed period would put every sample in one phase
-    for (int i = 0; i < calls; i++) {
-      if (cell.sampleDue(16)) {
-        sampled++;
-        byPhase[i % 16]++;
-      }
-    }
-    assertThat(sampled).isBetween(95_000, 105_000); // 100,000 expected
-    for (int n : byPhase) {
-      assertThat(n).isBetween(5_000, 7_500); // 6,250 expected in each phase
-    }
-    ThreadCounters.Cell fresh = new ThreadCounters().cell();
-    for (int i = 0; i < 100; i++) {
-      assertThat(fresh.sampleDue(1)).as("every = 1 samples every call").isTrue();
-    }
+  void add_countsItsAmountAtItsSlot_besideIncrements() {
+    ThreadCounters counters = new ThreadCounters();
+    ThreadCounters.Counter a = counters.newCounter();
+    ThreadCounters.Counter b = counters.newCounter();
+    ThreadCounters.Cell cell = counters.cell();
+    cell.add(a.slot(), 64);
+    cell.increment(a.slot());
+    cell.add(b.slot(), 3);
+    assertThat(a.sum()).isEqualTo(65);
+    assertThat(b.sum()).isEqualTo(3);
   }
 }
