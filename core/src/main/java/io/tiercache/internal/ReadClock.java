@@ -25,11 +25,10 @@ import java.util.function.LongSupplier;
  * read the sample taken before the pause, so for them a copy that expired (or a bus that went
  * silent) during the pause still looks current. Measured: with the process stopped for 0.9 s during
  * the staleness checker, a class of 500 ms bound served a value 1.2 s stale. Hence {@link
- * #catchUp}: the L1 hit path calls it on its sampled hits (each hit sampled with a chance of one
- * in 64), so after a pause each reading thread serves 64 hits on the old sample on average, more
- * than 1,400 with a chance of 3 in 10^10, before the sample is current again for every thread.
- * Reading the exact clock on every hit would close that window, at 25 ns a hit on the project's
- * VM.
+ * #catchUp}: the L1 hit path calls it on its sampled hits (each hit sampled with a chance of one in
+ * 64), so after a pause each reading thread serves 64 hits on the old sample on average, more than
+ * 1,400 with a chance of 3 in 10^10, before the sample is current again for every thread. Reading
+ * the exact clock on every hit would close that window, at 25 ns a hit on the project's VM.
  *
  * <p>Only the system clock is sampled; an injected clock (tests move a manual clock) is read on
  * every call, so tests see exactly the time they set.
