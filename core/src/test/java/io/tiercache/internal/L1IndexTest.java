@@ -144,7 +144,8 @@ class L1IndexTest {
     for (int i = 0; i < 20; i++) {
       cache.invalidate("k:" + i);
     }
-    for (int round = 0; round < 20; round++) {
+    // 2,170 hits, each sampled with a chance of 1 in 64: none sampled with a chance of e^-34.
+    for (int round = 0; round < 70; round++) {
       for (int i = 20; i < 51; i++) {
         cache.get("k:" + i);
       }
@@ -175,7 +176,8 @@ class L1IndexTest {
     for (int i = 0; i < 20; i++) {
       cache.invalidate("k:" + i);
     }
-    for (int round = 0; round < 20; round++) {
+    // 2,000 hits, each sampled with a chance of 1 in 64: none sampled with a chance of e^-31.
+    for (int round = 0; round < 100; round++) {
       for (int i = 20; i < 40; i++) {
         cache.get("k:" + i);
       }
