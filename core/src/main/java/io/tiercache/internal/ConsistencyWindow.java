@@ -71,7 +71,15 @@ final class ConsistencyWindow {
    * behind reports {@link Long#MAX_VALUE}, one never heard 0), in one field read.
    */
   boolean trusted(long epsilonMs, long nowMs) {
-    return nowMs - subscription.lastHeardMillis() <= epsilonMs;
+    return trusted(subscription.lastHeardMillis(), epsilonMs, nowMs);
+  }
+
+  /**
+   * {@link #trusted} for a bus last heard at {@code lastHeardMs}: what the L1 hit path calls with
+   * the subscription it holds itself, a field read sooner.
+   */
+  static boolean trusted(long lastHeardMs, long epsilonMs, long nowMs) {
+    return nowMs - lastHeardMs <= epsilonMs;
   }
 
   /** The sequence up to which every invalidation was applied, in order. */

@@ -53,7 +53,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   // What the common L1 hit reads, held here so that each is one hop from this cache: the L1
   // index (L1Tier#indexForReads), whether the read clock is the system clock's sample
   // (ReadClock#samplesSystemClock), and the bus subscription that ConsistencyWindow#trusted
-  // reads. Each hop less measured about a tenth of the hit's throughput together (bin/bench l1).
+  // judges. Each hop less measured about a tenth of the hit's throughput together (bin/bench l1).
   private final ConcurrentHashMap<String, Cached<V>> l1Index;
   private final boolean systemClock;
   private final InvalidationBus.Subscription subscription;
@@ -258,7 +258,8 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   private boolean servesAsIs(L1Tier.Lane<V> lane, Cached<V> inL1, long now) {
     return now < inL1.asIsUntilMs
         && inL1.generation >= rules.generation()
-        && now - subscription.lastHeardMillis() <= lane.stalenessEpsilonMs(); // as window.trusted
+        && ConsistencyWindow.trusted(
+            subscription.lastHeardMillis(), lane.stalenessEpsilonMs(), now);
   }
 
   @Override

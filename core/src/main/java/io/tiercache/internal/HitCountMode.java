@@ -37,15 +37,10 @@ final class HitCountMode {
   private final AtomicLong nextCheckMs = new AtomicLong();
   private long countAtCheck;
   private long lastCheckMs;
-  private volatile boolean estimating;
+  private volatile boolean estimating; // written by the look's thread, read by every sampled hit
 
   HitCountMode(ThreadCounters.Counter hits) {
     this.hits = hits;
-  }
-
-  /** Whether hits are estimated from the sampled ones rather than counted one by one. */
-  boolean estimating() {
-    return estimating;
   }
 
   /**
@@ -62,10 +57,7 @@ final class HitCountMode {
     long count = hits.sum();
     if (due != 0) {
       long perSecond = (count - countAtCheck) * 1000 / Math.max(1, nowMs - lastCheckMs);
-      boolean estimate = estimating ? perSecond >= EXACT_BELOW : perSecond > ESTIMATE_ABOVE;
-      if (estimate != estimating) {
-        estimating = estimate;
-      }
+      estimating = estimating ? perSecond >= EXACT_BELOW : perSecond > ESTIMATE_ABOVE;
     }
     countAtCheck = count;
     lastCheckMs = nowMs;

@@ -410,17 +410,10 @@ final class L1Tier<V> {
   }
 
   /**
-   * The copy of {@code key} the index holds, or null; read without a record in any eviction policy.
-   * The caller serves it only if its lane is {@link Lane#current}, and then as a copy of that
-   * lane's class.
-   */
-  Cached<V> peek(String key) {
-    return index.get(key);
-  }
-
-  /**
-   * The index itself, which {@link DefaultTieredCache#get} reads as {@link #peek} does, one hop
-   * sooner: the hit's first read starts its longest chain of dependent reads. Callers only read it.
+   * The index itself, for reads only: the copy of a key it holds is read without a record in any
+   * eviction policy, and served only if its lane is {@link Lane#current}, then as a copy of that
+   * lane's class. {@link DefaultTieredCache#get} holds the map itself rather than asking this tier
+   * for each key, one hop sooner: the hit's first read starts its longest chain of dependent reads.
    */
   ConcurrentHashMap<String, Cached<V>> indexForReads() {
     return index;

@@ -86,7 +86,7 @@ class L1IndexTest {
       assertThat(cache.get("user:1")).isEqualTo("u");
     }
     assertThat(source.loads()).isEqualTo(1);
-    Cached<String> indexed = cache.l1().peek("user:1");
+    Cached<String> indexed = cache.l1().indexForReads().get("user:1");
     assertThat(indexed).isNotNull();
     assertThat(indexed.lane().current()).isTrue(); // re-stamped by the first read after
   }
@@ -104,8 +104,8 @@ class L1IndexTest {
     }
     cache.invalidate("a:1");
     cache.invalidate(InvalidationRequest.keys(List.of("b:2")));
-    assertThat(cache.l1().peek("a:1")).isNull();
-    assertThat(cache.l1().peek("b:2")).isNull();
+    assertThat(cache.l1().indexForReads().get("a:1")).isNull();
+    assertThat(cache.l1().indexForReads().get("b:2")).isNull();
     assertThat(cache.l1().indexedButNotCached()).isEmpty();
 
     // Everything: a rule, applied lazily. Indexed copies predate it, so none is served as is.
