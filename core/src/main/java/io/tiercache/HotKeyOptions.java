@@ -6,7 +6,9 @@ import java.time.Duration;
  * How hot keys are found and kept. Immutable; start from {@link #DEFAULT}.
  *
  * @param enabled whether reads are sampled at all
- * @param sampleOneIn one read in this many is counted (a power of two), keeping the hot path cheap
+ * @param sampleOneIn one read in this many is counted (a power of two), keeping the hot path cheap;
+ *     the L1 hits of a class busy enough to give more than 20,000 samples a second this way are
+ *     counted more thinly, 10,000 to 20,000 a second, each sample weighing the hits it stands for
  * @param trackedKeys how many keys each node's heavy-hitter sketch tracks
  * @param publishEvery how often a node merges its counts into the fleet's and fetches the result
  * @param prefetch whether fleet-hot keys missing from this node's L1 are loaded into it ahead of

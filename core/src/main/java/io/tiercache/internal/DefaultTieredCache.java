@@ -85,7 +85,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   // The L1 hit's sampling (see sampled): one hit in sampleEvery (a power of two) is sampled, and
   // feeds each sampler when the draw's bits for it fall below its threshold.
   private final int sampleEvery;
-  private final long hotKeyBelow; // of 2^32
+  private final boolean hotKeysOn;
   private final long staleCheckBelow; // of 2^16
 
   /** Wiring; use {@link TieredCache#builder}. */
@@ -157,8 +157,7 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
             this::presentInL1,
             key -> refresher.submit("hot:" + key, () -> lookup(key)));
     this.sampleEvery = sampleEvery(hotKeys.sampleOneIn(), sampler.fraction());
-    this.hotKeyBelow =
-        hotKeyOptions.enabled() ? (long) sampleEvery * 0x1_0000_0000L / hotKeys.sampleOneIn() : 0;
+    this.hotKeysOn = hotKeyOptions.enabled();
     this.staleCheckBelow = (long) Math.ceil(sampler.fraction() * sampleEvery * 0x1_0000L);
     this.bulk =
         new BulkLoader<>(this.classes, clock, l1, l2, gate, fleet, invalidations, options, tokens);
@@ -210,12 +209,12 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
 
   /**
    * What a sampled L1 hit does, one hit in {@link #sampleEvery}. It adds {@code sampleEvery} to the
-   * class's hit count when hits are estimated rather than counted each ({@link HitCountMode}), and
-   * looks at the class's hit rate; it feeds hot-key detection (one in {@code sampleOneIn}) and the
-   * stale-read sampler (its fraction), each with the chance that makes its overall rate the
-   * configured one, each taking its own bits of one draw; it looks at how full the class's cache is
-   * ({@link L1Tier.Lane#notePressure}) and brings the read clock up to date if its sampling thread
-   * fell behind ({@link ReadClock#catchUp}).
+   * class's hit count when hits are estimated rather than counted each ({@link HitRate}), and looks
+   * at the class's hit rate; it feeds hot-key detection (one hit in {@link HotKeys#hitsPerSample}
+   * of the class's rate) and the stale-read sampler (its fraction), each with the chance that makes
+   * its overall rate the one it asks for, each taking its own bits of one draw; it looks at how
+   * full the class's cache is ({@link L1Tier.Lane#notePressure}) and brings the read clock up to
+   * date if its sampling thread fell behind ({@link ReadClock#catchUp}).
    */
   private void sampled(
       L1Tier.Lane<V> lane, String key, Cached<V> inL1, long now, boolean countedEach) {
@@ -226,8 +225,12 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
     lane.checkHitRate(now);
     lane.notePressure();
     long draw = ThreadLocalRandom.current().nextLong();
-    if (((draw >>> 16) & 0xFFFF_FFFFL) < hotKeyBelow) {
-      hotKeys.offer(key);
+    if (hotKeysOn) {
+      // One sampled hit in every/sampleEvery (powers of two) feeds it, standing for every hits.
+      long every = hotKeys.hitsPerSample(lane.hitsPerSecond());
+      if ((draw & (every / sampleEvery - 1)) == 0) {
+        hotKeys.offer(key, every);
+      }
     }
     if ((draw >>> 48) < staleCheckBelow) {
       sampler.submit(lane.cls(), key, Tier.L1, inL1.entry(), now);
@@ -473,6 +476,14 @@ public final class DefaultTieredCache<V> implements TieredCache<V> {
   /** For tests in this package: runs one hot-key round now. */
   void hotKeyRound() {
     hotKeys.round();
+  }
+
+  /**
+   * For tests in this package: how many L1 hits one hot-key sample of {@code key}'s class stands
+   * for at the class's last measured rate.
+   */
+  long hotKeySamplePeriod(String key) {
+    return hotKeys.hitsPerSample(l1.laneOf(key).hitsPerSecond());
   }
 
   @Override

@@ -45,19 +45,25 @@ final class HeavyHitters {
   private final java.util.concurrent.locks.ReentrantLock lock =
       new java.util.concurrent.locks.ReentrantLock();
 
-  void offer(String key) {
+  /**
+   * Counts {@code weight} sightings of {@code key} at once: a sample that stands for that many
+   * reads. Weighted, an untracked item replaces the smallest counter with probability {@code weight
+   * / (min + weight)}, {@code 1 / (min + 1)} for one sighting as in the paper, so that an item is
+   * admitted after about {@code min} reads whatever its samples weigh.
+   */
+  void offer(String key, long weight) {
     lock.lock();
     try {
-      offerLocked(key);
+      offerLocked(key, weight);
     } finally {
       lock.unlock();
     }
   }
 
-  private void offerLocked(String key) {
+  private void offerLocked(String key, long weight) {
     Integer at = slots.get(key);
     if (at != null) {
-      counts[at]++;
+      counts[at] += weight;
       if (at == minIndex) {
         minIndex = -1;
       }
@@ -65,7 +71,7 @@ final class HeavyHitters {
     }
     if (size < capacity) {
       keys[size] = key;
-      counts[size] = 1;
+      counts[size] = weight;
       slots.put(key, size++);
       minIndex = -1;
       return;
@@ -79,13 +85,13 @@ final class HeavyHitters {
       }
     }
     long min = counts[minIndex];
-    if (ThreadLocalRandom.current().nextLong(min + 1) != 0) {
+    if (ThreadLocalRandom.current().nextLong(min + weight) >= weight) {
       return; // not admitted this time
     }
     int victim = minIndex;
     slots.remove(keys[victim]);
     keys[victim] = key;
-    counts[victim] = min + 1;
+    counts[victim] = min + weight;
     slots.put(key, victim);
     minIndex = -1;
   }

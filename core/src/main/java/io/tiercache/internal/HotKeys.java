@@ -21,11 +21,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds the fleet's hot keys and keeps them in this node's L1. Each node counts a sample of its
  * reads in {@link HeavyHitters} sketches, one per reading thread (so readers never contend for one
- * lock on the hit path), summed at each round; every {@code publishEvery} it adds its counts
- * (scaled back by the sampling rate) to the fleet's counts in L2 for the current window and reads
- * the merged top keys back. Keys hot across the fleet that are missing from this node's L1 are
- * loaded into it ahead of reads, so a key that turns hot on one node is already local on the others
- * when their readers arrive. Without L2 the list is this node's own.
+ * lock on the hit path), summed at each round; every {@code publishEvery} it adds its counts (each
+ * sample weighing the reads it stands for) to the fleet's counts in L2 for the current window and
+ * reads the merged top keys back. Keys hot across the fleet that are missing from this node's L1
+ * are loaded into it ahead of reads, so a key that turns hot on one node is already local on the
+ * others when their readers arrive. Without L2 the list is this node's own.
  *
  * <p>Windows are {@code 10 * publishEvery} long; the rate of a key is its count over the previous
  * and the current window divided by the time they span.
@@ -33,6 +33,13 @@ import org.slf4j.LoggerFactory;
 final class HotKeys implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HotKeys.class);
   private static final int WINDOWS_PER_PUBLISH = 10;
+
+  /**
+   * How many of a busy class's L1 hits a second hot-key detection samples, at least: {@link
+   * #hitsPerSample} thins the sample of a class whose hits exceed this many times {@code
+   * sampleOneIn} a second.
+   */
+  static final long SAMPLES_PER_SECOND = 10_000;
 
   private final HotKeyOptions options;
   private final L2Guard l2;
@@ -75,15 +82,36 @@ final class HotKeys implements AutoCloseable {
   void record(String key) {
     if (options.enabled()
         && (ThreadLocalRandom.current().nextInt() & (options.sampleOneIn() - 1)) == 0) {
-      sketches.get().offer(key);
+      sketches.get().offer(key, options.sampleOneIn());
     }
   }
 
-  /** Counts a read that the caller sampled itself (the L1 hit path); a no-op when disabled. */
-  void offer(String key) {
+  /**
+   * Counts a read that the caller sampled itself (the L1 hit path), one of {@code reads} (what the
+   * sample stands for: its sampling period); a no-op when disabled.
+   */
+  void offer(String key, long reads) {
     if (options.enabled()) {
-      sketches.get().offer(key);
+      sketches.get().offer(key, reads);
     }
+  }
+
+  /**
+   * How many L1 hits of a class with {@code hitsPerSecond} hits a second one hot-key sample stands
+   * for: {@code sampleOneIn}, or for a class busier than {@link #SAMPLES_PER_SECOND} samples of
+   * that many a second, the power of two that keeps its samples between that many and twice as many
+   * a second. A power of two, never less than {@code sampleOneIn}.
+   *
+   * <p>Why: a sample costs the reading thread a lock and a look-up in its sketch, tens of
+   * nanoseconds, and at 1 in 64 that was a tenth of a busy class's L1 hit ({@code bin/bench l1},
+   * docs/BENCHMARKS.md). What the sketch finds depends on how many samples it sees, not on how many
+   * reads they stand for: ten thousand a second rank the hottest keys of a class as well at ten
+   * million hits a second as at one million.
+   */
+  long hitsPerSample(long hitsPerSecond) {
+    long every = options.sampleOneIn();
+    long busy = Long.highestOneBit(hitsPerSecond / SAMPLES_PER_SECOND);
+    return Math.max(every, busy);
   }
 
   /** One read in this many is counted. */
@@ -126,15 +154,14 @@ final class HotKeys implements AutoCloseable {
   }
 
   /**
-   * This node's counts since the last round, summed over the readers' sketches, scaled back by the
-   * sampling rate, the {@code trackedKeys} highest only. A sketch whose thread has ended is dropped
-   * once drained.
+   * This node's counts since the last round, in reads (each sample weighs the reads it stands for),
+   * summed over the readers' sketches, the {@code trackedKeys} highest only. A sketch whose thread
+   * has ended is dropped once drained.
    */
   private Map<String, Long> sampledCounts() {
     Map<String, Long> sum = new HashMap<>();
     sketches.forEach(
-        (sketch, ended) ->
-            sketch.drain().forEach((k, v) -> sum.merge(k, v * options.sampleOneIn(), Long::sum)));
+        (sketch, ended) -> sketch.drain().forEach((k, v) -> sum.merge(k, v, Long::sum)));
     Map<String, Long> top = new HashMap<>();
     sum.entrySet().stream()
         .sorted(Map.Entry.<String, Long>comparingByValue().reversed())

@@ -116,16 +116,19 @@ final class L1Tier<V> {
     private final Policy.Eviction<String, Cached<V>> eviction;
     private final long maxBytes; // the class's byte bound; 0 when it is bounded by entries
     private final int hitSlot; // where a thread's cell counts the class's L1 hits
-    private final HitCountMode hitCountMode; // null when the class keeps no L1
+    private final HitRate hitRate; // null when the class keeps no L1
     private volatile boolean retired;
     // Whether the cache holds more than half its bound (see nearBound); looked at again on stores,
     // which alone grow the cache, and on sampled hits. Plain: a stale value only records a few
     // hits more or fewer in the policy.
     private boolean nearBound;
     // Whether the common hit counts each hit (true) or the sampled hits estimate them: the mode of
-    // hitCountMode, copied here so that the hit reads it from the lane. Plain and written only on
-    // a change, as nearBound; a hit that reads it late is counted under the mode it read, once.
+    // hitRate, copied here so that the hit reads it from the lane. Plain and written only on a
+    // change, as nearBound; a hit that reads it late is counted under the mode it read, once.
     private boolean countsEachHit = true;
+    // The class's hits a second at hitRate's last look, copied as countsEachHit is, for sampled
+    // hits (HotKeys#hitsPerSample). Written at most once a second.
+    private long hitsPerSecond;
 
     Lane(
         CacheClass cls,
@@ -142,7 +145,7 @@ final class L1Tier<V> {
       this.eviction = cache == null ? null : cache.policy().eviction().orElse(null);
       this.maxBytes = cls.l1MaxBytes().bytes();
       this.hitSlot = meters == null ? -1 : meters.l1Hits.slot();
-      this.hitCountMode = meters == null ? null : new HitCountMode(meters.l1Hits);
+      this.hitRate = meters == null ? null : new HitRate(meters.l1Hits);
     }
 
     CacheClass cls() {
@@ -166,20 +169,27 @@ final class L1Tier<V> {
 
     /**
      * Whether the common hit counts each hit in its thread's cell; otherwise each sampled hit adds
-     * the sampling period (see {@link HitCountMode}).
+     * the sampling period (see {@link HitRate}).
      */
     boolean countsEachHit() {
       return countsEachHit;
     }
 
-    /**
-     * Looks at the class's hit rate if a look is due ({@link HitCountMode#check}); sampled hits.
-     */
+    /** Looks at the class's hit rate if a look is due ({@link HitRate#check}); sampled hits. */
     void checkHitRate(long nowMs) {
-      boolean each = !hitCountMode.check(nowMs);
+      boolean each = !hitRate.check(nowMs);
       if (each != countsEachHit) {
         countsEachHit = each; // written only on a change, for the reason of nearBound
       }
+      long rate = hitRate.perSecond();
+      if (rate != hitsPerSecond) {
+        hitsPerSecond = rate;
+      }
+    }
+
+    /** The class's L1 hits a second at the last look at its rate; 0 before that. */
+    long hitsPerSecond() {
+      return hitsPerSecond;
     }
 
     long stalenessEpsilonMs() {
