@@ -36,8 +36,8 @@ final class HotKeys implements AutoCloseable {
 
   /**
    * How many of a busy class's L1 hits a second hot-key detection samples, at least: {@link
-   * #hitsPerSample} thins the sample of a class whose hits exceed this many times {@code
-   * sampleOneIn} a second.
+   * #hitsPerSample} thins the sample of a class that one in {@code sampleOneIn} would sample more
+   * than twice this many times a second.
    */
   static final long SAMPLES_PER_SECOND = 10_000;
 
