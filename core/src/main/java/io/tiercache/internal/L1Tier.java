@@ -126,9 +126,6 @@ final class L1Tier<V> {
     // hitRate, copied here so that the hit reads it from the lane. Plain and written only on a
     // change, as nearBound; a hit that reads it late is counted under the mode it read, once.
     private boolean countsEachHit = true;
-    // The class's hits a second at hitRate's last look, copied as countsEachHit is, for sampled
-    // hits (HotKeys#hitsPerSample). Written at most once a second.
-    private long hitsPerSecond;
 
     Lane(
         CacheClass cls,
@@ -181,15 +178,14 @@ final class L1Tier<V> {
       if (each != countsEachHit) {
         countsEachHit = each; // written only on a change, for the reason of nearBound
       }
-      long rate = hitRate.perSecond();
-      if (rate != hitsPerSecond) {
-        hitsPerSecond = rate;
-      }
     }
 
-    /** The class's L1 hits a second at the last look at its rate; 0 before that. */
+    /**
+     * The class's L1 hits a second at the last look at its rate; 0 before that. Read from {@link
+     * HitRate} itself, not copied as {@link #countsEachHit} is: only sampled hits read it.
+     */
     long hitsPerSecond() {
-      return hitsPerSecond;
+      return hitRate.perSecond();
     }
 
     long stalenessEpsilonMs() {
